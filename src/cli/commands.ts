@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+
+/**
+ * Every command, registered in the order `--help` lists them. Command files import their heavy
+ * dependencies (mjml, the store, nodemailer) inside their actions, so that `subscribers list` never
+ * pays for loading MJML.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}

@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, isFintechWeeklyError } from '../core/errors.js';
+import { inspectError } from './output.js';
+import { registerCommands } from './commands.js';
+
+const program = new Command('fintechweekly')
+  .description('Write the FinTech Weekly newsletter in Markdown, build it into an email, and send it over SMTP.')
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerCommands(program);
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander already printed its message; its usage errors are our exit code 2.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (isFintechWeeklyError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    process.stderr.write('cancelled.\n');
+    return EXIT.error;
+  }
+  process.stderr.write(`unexpected error (this is a bug in fintechweekly; please report it):\n${inspectError(error)}\n`);
+  return EXIT.error;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = report(error);
+}

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { FintechWeeklyError } from '../core/errors.js';
+import { describeIssue, formatPath } from '../core/validation.js';
+import { configSchema, type Config } from './schema.js';
+
+export const CONFIG_NAMES = ['fintechweekly.config.yaml', 'fintechweekly.config.yml', 'fintechweekly.config.json'];
+
+/** What only the environment may hold, and where the store lives. */
+export interface Secrets {
+  smtpUrl: string | undefined;
+  smtpPassword: string | undefined;
+  unsubscribeSecret: string | undefined;
+}
+
+export interface Settings {
+  /** The project folder: paths in the config are relative to it. */
+  root: string;
+  configPath: string | undefined;
+  config: Config;
+  secrets: Secrets;
+  dbPath: string;
+}
+
+export interface LoadOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function loadSettings({ cwd, env }: LoadOptions): Settings {
+  const configPath = findConfig(cwd, env);
+  const root = configPath ? path.dirname(configPath) : cwd;
+  const config = configPath ? readConfigFile(configPath) : configSchema.parse({});
+  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  return {
+    root,
+    configPath,
+    config,
+    secrets: {
+      smtpUrl: nonEmpty(env.FINTECHWEEKLY_SMTP_URL),
+      smtpPassword: nonEmpty(env.FINTECHWEEKLY_SMTP_PASSWORD),
+      unsubscribeSecret: nonEmpty(env.FINTECHWEEKLY_UNSUBSCRIBE_SECRET),
+    },
+    dbPath: path.resolve(cwd, nonEmpty(env.FINTECHWEEKLY_DB) ?? path.join(root, 'fintechweekly.db')),
+  };
+}
+
+function findConfig(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = env.FINTECHWEEKLY_CONFIG;
+  if (explicit) {
+    const p = path.resolve(cwd, explicit);
+    if (!existsSync(p)) {
+      throw new FintechWeeklyError(`config file ${explicit} (from FINTECHWEEKLY_CONFIG) does not exist`, {
+        hint: 'Fix the path in FINTECHWEEKLY_CONFIG or unset it to use ./fintechweekly.config.yaml.',
+      });
+    }
+    return p;
+  }
+  return CONFIG_NAMES.map((n) => path.join(cwd, n)).find((p) => existsSync(p));
+}
+
+/** Reads and validates a config file; every error names the file, the key and (for YAML) the line. */
+export function readConfigFile(file: string): Config {
+  const rel = path.relative(process.cwd(), file) || file;
+  const text = readFileSync(file, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = yamlError.linePos?.[0];
+    throw new FintechWeeklyError(`${rel}${pos ? `:${pos.line}:${pos.col}` : ''}: the config is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${yamlError.message.split('\n')[0]}`, {
+      file,
+      hint: 'Fix the syntax at that line (indentation, a missing colon or quote).',
+    });
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(data);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const { path: keyPath, message } = describeIssue(issue);
+    const node = doc.getIn(keyPath, true);
+    const line = isNode(node) && node.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
+    const key = formatPath(keyPath);
+    return `${rel}${line}: ${key ? `${key}: ` : ''}${message}`;
+  });
+  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See "Configuration" in README.md for every key and its type.' });
+}
