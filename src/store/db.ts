@@ -1,0 +1,51 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { FintechWeeklyError } from '../core/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the store and brings its schema up to date.
+ * WAL lets `status` and `serve` read while a send writes; synchronous=FULL makes every committed
+ * send-log row survive a power cut, which the "never send twice" promise depends on.
+ */
+export function openDb(file: string): Db {
+  mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { timeout: 10_000 });
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    throw new FintechWeeklyError(`cannot open the database ${file}: ${(error as Error).message}`, {
+      file,
+      cause: error,
+      hint: 'Check FINTECHWEEKLY_DB and that the folder is writable.',
+    });
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new FintechWeeklyError(`the database ${file} was written by a newer fintechweekly (schema ${current}, this one knows ${MIGRATIONS.length})`, {
+      file,
+      hint: 'Upgrade fintechweekly; do not downgrade over a database in use.',
+    });
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const sql = MIGRATIONS[version] as string;
+    // IMMEDIATE: two processes opening a new database at once must not both migrate it.
+    db.transaction(() => {
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now > version) return;
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

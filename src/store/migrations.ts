@@ -1,0 +1,66 @@
+/**
+ * Schema versions, applied in order inside one transaction each; PRAGMA user_version records the
+ * last one applied. Never edit a migration that has shipped: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: subscribers, campaigns (one per issue), deliveries (the send log), locks.
+  `
+  CREATE TABLE subscribers (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL UNIQUE,            -- trimmed and lower-cased
+    name            TEXT,
+    status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed', 'bounced')),
+    source          TEXT,                            -- 'cli', 'import:<file>', 'serve'
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    unsubscribed_at TEXT
+  );
+  CREATE INDEX subscribers_status ON subscribers (status, id);
+
+  CREATE TABLE campaigns (
+    id           INTEGER PRIMARY KEY,
+    slug         TEXT NOT NULL UNIQUE,
+    issue_path   TEXT NOT NULL,                     -- relative to the project root
+    subject      TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'draft'
+                 CHECK (status IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')),
+    send_at      TEXT,                              -- ISO 8601 UTC instant, when scheduled
+    content_hash TEXT,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    started_at   TEXT,
+    finished_at  TEXT
+  );
+  CREATE INDEX campaigns_due ON campaigns (status, send_at);
+
+  -- One row per (campaign, address): the address is snapshotted so that removing a subscriber
+  -- never loses the log, and re-adding the address can never receive the same issue twice.
+  CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY,
+    campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+    subscriber_id   INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
+    email           TEXT NOT NULL,
+    name            TEXT,
+    state           TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    message_id      TEXT NOT NULL,
+    last_code       INTEGER,
+    last_reply      TEXT,
+    next_attempt_at TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    sent_at         TEXT,
+    UNIQUE (campaign_id, email)
+  );
+  CREATE INDEX deliveries_state ON deliveries (campaign_id, state, id);
+
+  -- Advisory locks that survive a crashed holder: a lock whose pid is dead on this host is stale.
+  CREATE TABLE locks (
+    name        TEXT PRIMARY KEY,                   -- 'campaign:<slug>', 'dispatch'
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    acquired_at TEXT NOT NULL
+  );
+  `,
+];
