@@ -63,4 +63,9 @@ export const MIGRATIONS: readonly string[] = [
     acquired_at TEXT NOT NULL
   );
   `,
+  // 2: who set a campaign's send time. A front matter send_at may move a schedule it set itself,
+  // never one an editor set with `schedule --at` or cancelled with `schedule cancel`.
+  `
+  ALTER TABLE campaigns ADD COLUMN scheduled_by TEXT CHECK (scheduled_by IN ('cli', 'front-matter'));
+  `,
 ];
