@@ -1,0 +1,81 @@
+import type { Db } from './db.js';
+
+/** Where a campaign's send stands: deliveries counted by state, and the ones an editor should look at. */
+export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export const PROBLEM_STATES = ['failed', 'unknown', 'deferred'] as const;
+export type ProblemState = (typeof PROBLEM_STATES)[number];
+
+export interface ProblemDelivery {
+  email: string;
+  state: ProblemState;
+  attempts: number;
+  lastCode: number | null;
+  lastReply: string | null;
+  nextAttemptAt: string | null;
+  updatedAt: string;
+}
+
+export interface CampaignStatus {
+  slug: string;
+  subject: string;
+  issuePath: string;
+  /** The campaign's own state: draft, scheduled, sending, done, cancelled. */
+  campaignState: string;
+  sendAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  total: number;
+  counts: Record<DeliveryState, number>;
+  /** Failed first, then unknown, then deferred; by address within each. */
+  problems: ProblemDelivery[];
+}
+
+interface CampaignRow {
+  id: number;
+  slug: string;
+  subject: string;
+  issue_path: string;
+  status: string;
+  send_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** The slug of the campaign sent from this issue file (path relative to the project root), if any. */
+export function findCampaignSlugByIssuePath(db: Db, issuePath: string): string | undefined {
+  const row = db.prepare('SELECT slug FROM campaigns WHERE issue_path = ? ORDER BY id DESC LIMIT 1').get(issuePath) as { slug: string } | undefined;
+  return row?.slug;
+}
+
+/** Undefined when no campaign has this slug. */
+export function campaignStatus(db: Db, slug: string): CampaignStatus | undefined {
+  const campaign = db.prepare('SELECT * FROM campaigns WHERE slug = ?').get(slug) as CampaignRow | undefined;
+  if (!campaign) return undefined;
+  const counts = Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Record<DeliveryState, number>;
+  let total = 0;
+  for (const row of db.prepare('SELECT state, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY state').all(campaign.id) as { state: DeliveryState; n: number }[]) {
+    counts[row.state] = row.n;
+    total += row.n;
+  }
+  const problems = db
+    .prepare(
+      `SELECT email, state, attempts, last_code AS lastCode, last_reply AS lastReply, next_attempt_at AS nextAttemptAt, updated_at AS updatedAt
+       FROM deliveries WHERE campaign_id = ? AND state IN ('failed', 'unknown', 'deferred')
+       ORDER BY CASE state WHEN 'failed' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, email`,
+    )
+    .all(campaign.id) as ProblemDelivery[];
+  return {
+    slug: campaign.slug,
+    subject: campaign.subject,
+    issuePath: campaign.issue_path,
+    campaignState: campaign.status,
+    sendAt: campaign.send_at,
+    startedAt: campaign.started_at,
+    finishedAt: campaign.finished_at,
+    total,
+    counts,
+    problems,
+  };
+}

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseSubscriberCsv } from '../../src/core/subscriber-csv.js';
+import { openDb, type Db } from '../../src/store/db.js';
+import {
+  addSubscriber,
+  countSubscribers,
+  getSubscriberByEmail,
+  getSubscriberById,
+  importSubscribers,
+  listSubscribers,
+  removeSubscriber,
+  resubscribe,
+  unsubscribe,
+} from '../../src/store/subscribers.js';
+
+let dir: string;
+let dbPath: string;
+let db: Db;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'fw-subscribers-'));
+  dbPath = path.join(dir, 'fintechweekly.db');
+  db = openDb(dbPath);
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rows = (csv: string) => parseSubscriberCsv(csv, 'list.csv').rows;
+const all = () => [...listSubscribers(db)].map((s) => ({ email: s.email, name: s.name, status: s.status }));
+
+describe('add, remove, unsubscribe, resubscribe', () => {
+  it('adds a normalized address and refuses it a second time in any case', () => {
+    const jane = addSubscriber(db, { email: ' Jane@Example.com ', name: 'Jane' });
+    expect(jane).toMatchObject({ email: 'jane@example.com', name: 'Jane', status: 'active', source: 'cli', unsubscribed_at: null });
+    expect(getSubscriberById(db, jane.id)?.email).toBe('jane@example.com');
+    expect(() => addSubscriber(db, { email: 'JANE@example.com' })).toThrow('jane@example.com is already on the list (status: active)');
+    expect(countSubscribers(db)).toEqual({ active: 1, unsubscribed: 0, bounced: 0, total: 1 });
+  });
+
+  it('refuses an invalid address or a name with a line break, storing nothing', () => {
+    expect(() => addSubscriber(db, { email: 'jane@localhost' })).toThrow('invalid address: "jane@localhost": the domain "localhost" has no dot');
+    expect(() => addSubscriber(db, { email: 'jane@example.com', name: 'Jane\r\nBcc: x@example.com' })).toThrow('line break');
+    expect(all()).toEqual([]);
+  });
+
+  it('unsubscribes by address or by id, idempotently, keeping the first time', () => {
+    const jane = addSubscriber(db, { email: 'jane@example.com' });
+    const first = unsubscribe(db, 'JANE@example.com');
+    expect(first).toMatchObject({ changed: true, subscriber: { status: 'unsubscribed' } });
+    const again = unsubscribe(db, jane.id);
+    expect(again.changed).toBe(false);
+    expect(again.subscriber?.unsubscribed_at).toBe(first.subscriber?.unsubscribed_at);
+    expect(unsubscribe(db, 'nobody@example.com')).toEqual({ changed: false, subscriber: undefined });
+    expect(unsubscribe(db, 9999)).toEqual({ changed: false, subscriber: undefined });
+    expect(resubscribe(db, 'jane@example.com')).toMatchObject({ changed: true, subscriber: { status: 'active', unsubscribed_at: null } });
+    expect(resubscribe(db, 'jane@example.com').changed).toBe(false);
+  });
+
+  it('removing a subscriber keeps their rows in the send log', () => {
+    const jane = addSubscriber(db, { email: 'jane@example.com', name: 'Jane' });
+    const at = '2026-12-01T00:00:00.000Z';
+    const campaign = db.prepare("INSERT INTO campaigns (slug, issue_path, subject, created_at, updated_at) VALUES ('klarna', 'issues/klarna.md', 'Klarna', ?, ?)").run(at, at);
+    db.prepare("INSERT INTO deliveries (campaign_id, subscriber_id, email, name, state, message_id, created_at, updated_at) VALUES (?, ?, 'jane@example.com', 'Jane', 'sent', '<m@example.com>', ?, ?)").run(
+      campaign.lastInsertRowid,
+      jane.id,
+      at,
+      at,
+    );
+    expect(removeSubscriber(db, 'Jane@Example.com')).toBe(true);
+    expect(removeSubscriber(db, 'jane@example.com')).toBe(false);
+    expect(getSubscriberByEmail(db, 'jane@example.com')).toBeUndefined();
+    expect(db.prepare('SELECT subscriber_id, email, state FROM deliveries').all()).toEqual([{ subscriber_id: null, email: 'jane@example.com', state: 'sent' }]);
+  });
+
+  it('lists by status, in the order they were added', () => {
+    for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) addSubscriber(db, { email });
+    unsubscribe(db, 'b@example.com');
+    expect([...listSubscribers(db, { status: 'active' })].map((s) => s.email)).toEqual(['a@example.com', 'c@example.com']);
+    expect([...listSubscribers(db, { status: 'unsubscribed' })].map((s) => s.email)).toEqual(['b@example.com']);
+    expect([...listSubscribers(db)].map((s) => s.email)).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+  });
+});
+
+describe('importSubscribers', () => {
+  const csv = 'email,name\njane@example.com,Jane\nbudi@example.com,\nsiti@example.com,Siti\n';
+
+  it('is idempotent: a second import adds nobody and changes nothing', () => {
+    expect(importSubscribers(db, rows(csv), { source: 'list.csv' })).toEqual({ added: 3, updated: 0, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [] });
+    const before = all();
+    expect(importSubscribers(db, rows(csv), { source: 'list.csv' })).toEqual({ added: 0, updated: 0, resubscribed: 0, unchanged: 3, skippedUnsubscribed: [] });
+    expect(all()).toEqual(before);
+    expect(getSubscriberByEmail(db, 'jane@example.com')?.source).toBe('import:list.csv');
+  });
+
+  it('never re-subscribes an unsubscribed or bounced address unless asked to', () => {
+    importSubscribers(db, rows(csv), { source: 'list.csv' });
+    unsubscribe(db, 'jane@example.com');
+    db.prepare("UPDATE subscribers SET status = 'bounced' WHERE email = 'budi@example.com'").run();
+    const summary = importSubscribers(db, rows(csv), { source: 'list.csv' });
+    expect(summary.skippedUnsubscribed).toEqual([
+      { line: 2, email: 'jane@example.com', status: 'unsubscribed' },
+      { line: 3, email: 'budi@example.com', status: 'bounced' },
+    ]);
+    expect(summary.unchanged).toBe(1);
+    expect(getSubscriberByEmail(db, 'jane@example.com')?.status).toBe('unsubscribed');
+    expect(importSubscribers(db, rows(csv), { source: 'list.csv', resubscribe: true })).toMatchObject({ resubscribed: 2, unchanged: 1 });
+    expect(countSubscribers(db)).toMatchObject({ active: 3 });
+  });
+
+  it('fills in a missing name but replaces a stored one only with updateNames; an empty cell erases nothing', () => {
+    importSubscribers(db, rows(csv), { source: 'list.csv' });
+    const renamed = 'email,name\njane@example.com,Jane Doe\nbudi@example.com,Budi\nsiti@example.com,\n';
+    expect(importSubscribers(db, rows(renamed), { source: 'list.csv' })).toMatchObject({ updated: 1, unchanged: 2 });
+    expect(all().map((s) => s.name)).toEqual(['Jane', 'Budi', 'Siti']);
+    expect(importSubscribers(db, rows(renamed), { source: 'list.csv', updateNames: true })).toMatchObject({ updated: 1, unchanged: 2 });
+    expect(all().map((s) => s.name)).toEqual(['Jane Doe', 'Budi', 'Siti']);
+  });
+
+  it("honours the file's status column: unsubscribed rows are stored unsubscribed and suppress active ones", () => {
+    addSubscriber(db, { email: 'jane@example.com' });
+    const summary = importSubscribers(db, rows('email,status\njane@example.com,unsubscribed\nnew@example.com,bounced\n'), { source: 'old-tool.csv', resubscribe: true });
+    expect(summary).toMatchObject({ added: 1, updated: 1 });
+    expect(all()).toEqual([
+      { email: 'jane@example.com', name: null, status: 'unsubscribed' },
+      { email: 'new@example.com', name: null, status: 'bounced' },
+    ]);
+  });
+
+  it('runs in one transaction: a failure on a later row leaves nothing of the import written', () => {
+    addSubscriber(db, { email: 'kept@example.com' });
+    // A real SQLite failure in the middle of the import (as a full disk would cause), after kept's name was filled in.
+    db.exec("CREATE TRIGGER fail_import BEFORE INSERT ON subscribers WHEN NEW.email = 'siti@example.com' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    expect(() => importSubscribers(db, rows(`email,name\nkept@example.com,Kept\n${csv.split('\n').slice(1).join('\n')}`), { source: 'list.csv' })).toThrow('disk full');
+    expect(all()).toEqual([{ email: 'kept@example.com', name: null, status: 'active' }]);
+    // The same database, reopened, agrees: nothing half-written reached the file.
+    db.close();
+    db = openDb(dbPath);
+    expect(countSubscribers(db).total).toBe(1);
+  });
+});
