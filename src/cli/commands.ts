@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBuild } from './build.js';
 
 /**
  * Every command, registered in the order `--help` lists them. Command files import their heavy
@@ -6,5 +7,5 @@ import type { Command } from 'commander';
  * pays for loading MJML.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerBuild(program);
 }

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../config/load.js';
+import type { Lang } from '../config/schema.js';
+import { decodeIssue, parseIssue, type FrontMatter } from '../core/front-matter.js';
+import { PREVIEW_TOKEN, UNSUBSCRIBE_TOKEN_MARKER } from '../core/placeholders.js';
+import { createIssueRenderer, type CompileMjml, type IssueRenderer } from '../core/render.js';
+import type { BuildWarning } from '../core/warnings.js';
+import { resolveIssueRef, slugFromFileName } from './issue-files.js';
+import { packageVersion } from './package-version.js';
+import { readTemplate, type LoadedTemplate } from './template-files.js';
+
+export interface BuiltIssue {
+  slug: string;
+  /** Absolute path of the issue's Markdown file. */
+  file: string;
+  frontMatter: FrontMatter;
+  subject: string;
+  preheader: string;
+  lang: Lang;
+  /** Both contain UNSUBSCRIBE_TOKEN_MARKER wherever a recipient's unsubscribe token goes. */
+  html: string;
+  text: string;
+  warnings: BuildWarning[];
+  /** Hash of the issue file, the template, the config and fintechweekly's version. */
+  contentHash: string;
+  /** The files written for the editor to look at (PREVIEW_TOKEN in place of the marker). */
+  outputs: { html: string; text: string };
+  /** True when nothing changed since the last build and its output was reused. */
+  fromCache: boolean;
+}
+
+export interface BuildOptions {
+  /** Folder for <slug>/email.html etc. Default: the config's paths.dist. */
+  outDir?: string;
+}
+
+const CACHE_FILE = '.build.json';
+const CACHE_FORMAT = 1;
+
+interface CacheRecord {
+  format: number;
+  contentHash: string;
+  slug: string;
+  frontMatter: FrontMatter;
+  subject: string;
+  preheader: string;
+  lang: Lang;
+  html: string;
+  text: string;
+  warnings: BuildWarning[];
+}
+
+// One renderer per template version for the whole process: 50 issues parse the template once and
+// import MJML once; an unchanged issue whose output is cached imports MJML not at all.
+const renderers = new Map<string, Promise<IssueRenderer>>();
+
+function rendererFor(template: LoadedTemplate): Promise<IssueRenderer> {
+  let renderer = renderers.get(template.hash);
+  if (!renderer) {
+    renderer = import('mjml').then(({ default: mjml2html }) => createIssueRenderer(template.source, mjml2html as unknown as CompileMjml));
+    renderer.catch(() => renderers.delete(template.hash));
+    renderers.set(template.hash, renderer);
+  }
+  return renderer;
+}
+
+/**
+ * Builds one issue (a path or a slug) into dist/<slug>/email.html and email.txt, or reuses the
+ * previous build when nothing that goes into it changed. Throws FintechWeeklyError for any problem
+ * in the issue, the template or the config; nothing is written then.
+ */
+export async function buildIssue(settings: Settings, ref: string, options: BuildOptions = {}): Promise<BuiltIssue> {
+  const file = resolveIssueRef(settings, ref);
+  const shownFile = path.relative(settings.root, file) || file;
+  const bytes = readFileSync(file);
+  const parsed = parseIssue(decodeIssue(bytes, shownFile), { file: shownFile, defaultLang: settings.config.lang });
+  const slug = parsed.frontMatter.slug ?? slugFromFileName(file);
+  const template = readTemplate(settings);
+  const contentHash = createHash('sha256')
+    .update(`fintechweekly ${packageVersion()}\0${template.hash}\0${JSON.stringify(settings.config)}\0${slug}\0`)
+    .update(bytes)
+    .digest('hex');
+
+  const outDir = path.join(path.resolve(settings.root, options.outDir ?? settings.config.paths.dist), slug);
+  const outputs = { html: path.join(outDir, 'email.html'), text: path.join(outDir, 'email.txt') };
+  const cached = readCache(outDir, contentHash, outputs);
+  if (cached) {
+    return { slug, file, frontMatter: cached.frontMatter, subject: cached.subject, preheader: cached.preheader, lang: cached.lang, html: cached.html, text: cached.text, warnings: cached.warnings, contentHash, outputs, fromCache: true };
+  }
+
+  const renderer = await rendererFor(template);
+  const rendered = await renderer.render({ parsed, slug, file: shownFile, config: settings.config });
+  const record: CacheRecord = {
+    format: CACHE_FORMAT,
+    contentHash,
+    slug,
+    frontMatter: parsed.frontMatter,
+    subject: parsed.subject,
+    preheader: parsed.preheader,
+    lang: parsed.lang,
+    html: rendered.html,
+    text: rendered.text,
+    warnings: rendered.warnings,
+  };
+  writeAllOrNothing(outDir, [
+    [outputs.html, rendered.html.replaceAll(UNSUBSCRIBE_TOKEN_MARKER, PREVIEW_TOKEN)],
+    [outputs.text, rendered.text.replaceAll(UNSUBSCRIBE_TOKEN_MARKER, PREVIEW_TOKEN)],
+    [path.join(outDir, CACHE_FILE), JSON.stringify(record)],
+  ]);
+  return { ...record, file, outputs, fromCache: false };
+}
+
+function readCache(outDir: string, contentHash: string, outputs: { html: string; text: string }): CacheRecord | undefined {
+  const file = path.join(outDir, CACHE_FILE);
+  if (!existsSync(file) || !existsSync(outputs.html) || !existsSync(outputs.text)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as CacheRecord;
+    return record.format === CACHE_FORMAT && record.contentHash === contentHash ? record : undefined;
+  } catch {
+    return undefined; // a damaged cache only costs a rebuild
+  }
+}
+
+/** Writes every file to a temporary name first, so a failure leaves the previous build intact. */
+function writeAllOrNothing(dir: string, files: [string, string][]): void {
+  mkdirSync(dir, { recursive: true });
+  const suffix = `.tmp-${process.pid}-${Date.now()}`;
+  try {
+    for (const [target, content] of files) writeFileSync(target + suffix, content);
+  } catch (error) {
+    for (const [target] of files) rmSync(target + suffix, { force: true });
+    throw error;
+  }
+  // The cache record goes last: if a rename fails halfway, the next build sees no matching record and renders again.
+  for (const [target] of files) renameSync(target + suffix, target);
+}
