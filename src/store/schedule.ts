@@ -163,22 +163,31 @@ export interface DueCampaign {
 }
 
 /**
- * What `dispatch` has to do at `now`: scheduled campaigns whose time has come, campaigns left
- * 'sending' (a crash, or a send running right now: the campaign lock tells them apart), and
- * finished campaigns with deferred deliveries whose backoff has expired. Oldest first.
+ * What `dispatch` has to do at `now`, oldest first:
+ * - scheduled campaigns whose time has come;
+ * - campaigns a run left unfinished: still 'sending' with deliveries pending or in flight, or with
+ *   none snapshotted yet (a crash, or a send running right now: the campaign lock tells them apart);
+ * - campaigns with deferred deliveries whose retry time has passed (null: no time was set, any
+ *   later run may retry).
+ * A campaign that only has `unknown` deliveries left is not due: those are not resent without
+ * `send --retry-unknown`, so dispatching it would only repeat the same report every few minutes.
  */
 export function dueCampaigns(db: Db, now: Date): DueCampaign[] {
   const rows = db
     .prepare(
       `SELECT slug, issue_path, send_at,
-              CASE status WHEN 'scheduled' THEN 'scheduled' WHEN 'sending' THEN 'interrupted' ELSE 'deferred' END AS reason
+              CASE
+                WHEN status = 'scheduled' THEN 'scheduled'
+                WHEN status = 'sending' AND (
+                  EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id AND d.state IN ('pending', 'sending'))
+                  OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)) THEN 'interrupted'
+                WHEN status IN ('sending', 'done') AND EXISTS (
+                  SELECT 1 FROM deliveries d
+                   WHERE d.campaign_id = c.id AND d.state = 'deferred'
+                     AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now)) THEN 'deferred'
+              END AS reason
          FROM campaigns c
-        WHERE (status = 'scheduled' AND send_at <= @now)
-           OR status = 'sending'
-           OR (status = 'done' AND EXISTS (
-                 SELECT 1 FROM deliveries d
-                  WHERE d.campaign_id = c.id AND d.state = 'deferred'
-                    AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now)))
+        WHERE reason IS NOT NULL AND (status <> 'scheduled' OR send_at <= @now)
         ORDER BY COALESCE(send_at, started_at, created_at), id`,
     )
     .all({ now: now.toISOString() }) as { slug: string; issue_path: string; send_at: string | null; reason: DueReason }[];

@@ -49,6 +49,20 @@ describe('schedule store', () => {
     expect(dueCampaigns(db, now)).toEqual([]);
   });
 
+  it('a sending campaign is due while deliveries are pending or none exist, not when only unknown ones are left', () => {
+    scheduleCampaign(db, { ...issue, sendAt: now });
+    db.prepare(`UPDATE campaigns SET status = 'sending'`).run();
+    expect(dueCampaigns(db, now)).toMatchObject([{ reason: 'interrupted' }]);
+    const insert = db.prepare(
+      `INSERT INTO deliveries (campaign_id, email, state, message_id, created_at, updated_at) VALUES (1, ?, ?, ?, '', '')`,
+    );
+    insert.run('a@example.com', 'unknown', '<a@example.com>');
+    insert.run('b@example.com', 'sent', '<b@example.com>');
+    expect(dueCampaigns(db, now)).toEqual([]);
+    insert.run('c@example.com', 'pending', '<c@example.com>');
+    expect(dueCampaigns(db, now)).toMatchObject([{ slug: 'klarna', reason: 'interrupted' }]);
+  });
+
   it('a done campaign is due again when a deferred delivery reaches its retry time', () => {
     scheduleCampaign(db, { ...issue, sendAt: now });
     db.prepare(`UPDATE campaigns SET status = 'done'`).run();

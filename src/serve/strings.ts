@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Lang } from '../config/schema.js';
+import type { Settings } from '../config/load.js';
+import { FintechWeeklyError } from '../core/errors.js';
+import { describeIssue, formatPath } from '../core/validation.js';
+
+/** The words of the web pages (archive, unsubscribe), one file per language: templates/<name>/pages.<lang>.json. */
+export const pageStringsSchema = z
+  .object({
+    archiveTitle: z.string().min(1),
+    archiveIntro: z.string(),
+    archiveEmpty: z.string().min(1),
+    backToArchive: z.string().min(1),
+    unsubscribeTitle: z.string().min(1),
+    unsubscribeQuestion: z.string().min(1),
+    unsubscribeButton: z.string().min(1),
+    unsubscribedTitle: z.string().min(1),
+    unsubscribedText: z.string().min(1),
+    invalidLinkTitle: z.string().min(1),
+    invalidLinkText: z.string().min(1),
+    badRequestText: z.string().min(1),
+    notFoundTitle: z.string().min(1),
+    notFoundText: z.string().min(1),
+    errorTitle: z.string().min(1),
+    errorText: z.string().min(1),
+  })
+  .strict();
+
+export type PageStrings = z.infer<typeof pageStringsSchema>;
+
+/**
+ * Reads pages.<lang>.json from the configured template, falling back to the default template's
+ * (a template copied before the pages existed still gets working pages). Errors name the file and key.
+ */
+export function loadPageStrings(settings: Settings, lang: Lang): PageStrings {
+  const templatesDir = path.resolve(settings.root, settings.config.paths.templates);
+  const candidates = [...new Set([settings.config.template, 'default'])].map((t) => path.join(templatesDir, t, `pages.${lang}.json`));
+  const file = candidates.find((f) => existsSync(f));
+  const shown = (f: string) => path.relative(settings.root, f) || f;
+  if (!file) {
+    throw new FintechWeeklyError(`${shown(candidates[0] as string)}: missing: no web page strings for lang "${lang}"`, {
+      hint: `Add it (copy templates/default/pages.id.json and translate it), or set "lang" in the config to a language that has one.`,
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new FintechWeeklyError(`${shown(file)}: not valid JSON: ${(error as Error).message}`, { file });
+  }
+  const result = pageStringsSchema.safeParse(data);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const { path: keyPath, message } = describeIssue(issue);
+      return `${shown(file)}: ${formatPath(keyPath) || '(top level)'}: ${message}`;
+    });
+    throw new FintechWeeklyError(lines.join('\n'), { file, hint: `Keys: ${Object.keys(pageStringsSchema.shape).join(', ')}.` });
+  }
+  return result.data;
+}
