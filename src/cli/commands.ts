@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerBuild } from './build.js';
+import { registerStatus } from './status.js';
+import { registerSubscribers } from './subscribers.js';
 
 /**
  * Every command, registered in the order `--help` lists them. Command files import their heavy
@@ -8,4 +10,6 @@ import { registerBuild } from './build.js';
  */
 export function registerCommands(program: Command): void {
   registerBuild(program);
+  registerStatus(program);
+  registerSubscribers(program);
 }
