@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerBuild } from './build.js';
+import { registerNew } from './new.js';
+import { registerPreview } from './preview.js';
 import { registerStatus } from './status.js';
 import { registerSubscribers } from './subscribers.js';
 
@@ -9,7 +11,9 @@ import { registerSubscribers } from './subscribers.js';
  * pays for loading MJML.
  */
 export function registerCommands(program: Command): void {
+  registerNew(program);
   registerBuild(program);
+  registerPreview(program);
   registerStatus(program);
   registerSubscribers(program);
 }

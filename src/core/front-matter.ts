@@ -102,9 +102,9 @@ export function parseIssue(text: string, { file, defaultLang }: ParseOptions): P
         doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
         const error = doc.errors[0];
         if (error) {
-          const pos = error.linePos?.[0];
-          // +1: the YAML starts on the line after the opening "---".
-          const where = pos ? `${pos.line + 1}:${pos.col}` : '1';
+          // The YAML text starts with the newline that ends the opening "---", so its lines are the file's lines.
+          const pos = lineCounter.linePos(error.pos[0]);
+          const where = `${pos.line}:${pos.col}`;
           fail(`${file}:${where}: front matter is not valid YAML: ${error.message.split('\n')[0]}`, file, 'Fix the syntax at that line (indentation, a missing colon, or quotes around a value that contains ": ").');
         }
         return (doc.toJS() ?? {}) as object;
@@ -123,8 +123,10 @@ export function parseIssue(text: string, { file, defaultLang }: ParseOptions): P
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const { path, message } = describeIssue(issue);
-      const node = doc?.getIn(path, true);
-      const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line + 1 : 1;
+      // An unknown key is reported at its own line, not at the start of the block.
+      const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
+      const node = doc?.getIn(at, true);
+      const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : 1;
       const field = formatPath(path);
       return `${file}:${line}: ${field ? `${field}: ` : ''}${message}`;
     });

@@ -1,0 +1,57 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { FintechWeeklyError, UsageError } from '../core/errors.js';
+import { scaffoldIssue } from '../core/scaffold.js';
+import { settings } from './context.js';
+import { createOutput } from './output.js';
+
+interface NewFlags {
+  title?: string;
+  date?: string;
+  source?: string;
+  yes?: boolean;
+}
+
+/** Today in the newsletter's time zone (an issue written late in Jakarta is dated in Jakarta). */
+function today(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+export function registerNew(program: Command): void {
+  program
+    .command('new')
+    .description('Start a new issue: writes issues/<date>-<slug>.md with its front matter (never overwrites)')
+    .option('--title <title>', 'the headline')
+    .option('--date <YYYY-MM-DD>', 'the issue date (default: today in the config\'s time zone)')
+    .option('--source <url>', 'URL of the original article ("Lihat Asli" button)')
+    .option('-y, --yes', 'do not ask: use the flags and defaults')
+    .action(async (flags: NewFlags) => {
+      const out = createOutput();
+      const project = settings();
+      const interactive = !flags.yes && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      let { title, date, source } = flags;
+      if (interactive) {
+        const { input } = await import('@inquirer/prompts');
+        title ??= await input({ message: 'Title (headline):', required: true });
+        date ??= await input({ message: 'Date (YYYY-MM-DD):', default: today(project.config.timezone) });
+        source ??= (await input({ message: 'Source URL for "Lihat Asli" (empty for none):' })) || undefined;
+      }
+      if (!title) throw new UsageError('--title is required', { hint: 'Run it in a terminal to be asked, or pass --title "..." (with --yes in scripts).' });
+      date ??= today(project.config.timezone);
+      const { fileName, text } = scaffoldIssue({ title, date, source, lang: project.config.lang });
+      const dir = path.resolve(project.root, project.config.paths.issues);
+      const file = path.join(dir, fileName);
+      mkdirSync(dir, { recursive: true });
+      try {
+        writeFileSync(file, text, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new FintechWeeklyError(`${path.relative(process.cwd(), file)} already exists; nothing was written`, { file, hint: 'Edit that file, or choose another --title or --date.' });
+        }
+        throw error;
+      }
+      out.info(`created ${path.relative(process.cwd(), file)}`);
+      out.print(`next: edit it, then run: fintechweekly preview ${path.relative(process.cwd(), file)}`);
+    });
+}
