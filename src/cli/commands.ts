@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBuild } from './build.js';
+import { registerSend } from './send.js';
 import { registerNew } from './new.js';
 import { registerPreview } from './preview.js';
 import { registerStatus } from './status.js';
@@ -13,6 +14,7 @@ import { registerSubscribers } from './subscribers.js';
 export function registerCommands(program: Command): void {
   registerNew(program);
   registerBuild(program);
+  registerSend(program);
   registerPreview(program);
   registerStatus(program);
   registerSubscribers(program);
