@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Spawns the built CLI (bin/fintechweekly.js) as an editor would, with the store in the project folder. */
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(repo, 'bin/fintechweekly.js');
+const recorder = path.join(repo, 'test/helpers/record-modules.mjs');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** URLs of the modules the process imported (only with `recordModules`). */
+  modules: string[];
+}
+
+export function projectDir(prefix: string): string {
+  if (!existsSync(path.join(repo, 'lib/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.build.json');
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function runCli(cwd: string, args: string[], options: { recordModules?: boolean; input?: string } = {}): CliResult {
+  return runNode(cwd, [bin, ...args], options);
+}
+
+/** Runs a small ES module (its source text) under the module recorder: a control for the recorder itself. */
+export function runScript(cwd: string, source: string): CliResult {
+  const script = path.join(cwd, `script-${Date.now()}.mjs`);
+  writeFileSync(script, source);
+  return runNode(cwd, [script], { recordModules: true });
+}
+
+function runNode(cwd: string, args: string[], options: { recordModules?: boolean; input?: string }): CliResult {
+  const log = path.join(cwd, `modules-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
+  const result = spawnSync(process.execPath, [...(options.recordModules ? ['--import', recorder] : []), ...args], {
+    cwd,
+    encoding: 'utf8',
+    input: options.input,
+    env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1', FINTECHWEEKLY_DB: path.join(cwd, 'store', 'fintechweekly.db'), FW_MODULE_LOG: log },
+  });
+  const modules = options.recordModules && existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules };
+}
