@@ -5,6 +5,9 @@ import { registerNew } from './new.js';
 import { registerPreview } from './preview.js';
 import { registerStatus } from './status.js';
 import { registerSubscribers } from './subscribers.js';
+import { registerSchedule } from './schedule.js';
+import { registerDispatch } from './dispatch.js';
+import { registerServe } from './serve.js';
 
 /**
  * Every command, registered in the order `--help` lists them. Command files import their heavy
@@ -18,4 +21,7 @@ export function registerCommands(program: Command): void {
   registerPreview(program);
   registerStatus(program);
   registerSubscribers(program);
+  registerSchedule(program);
+  registerDispatch(program);
+  registerServe(program);
 }
