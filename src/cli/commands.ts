@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBuild } from './build.js';
+import { registerCheck } from './check.js';
 import { registerSend } from './send.js';
 import { registerNew } from './new.js';
 import { registerPreview } from './preview.js';
@@ -17,6 +18,7 @@ import { registerServe } from './serve.js';
 export function registerCommands(program: Command): void {
   registerNew(program);
   registerBuild(program);
+  registerCheck(program);
   registerSend(program);
   registerPreview(program);
   registerStatus(program);

@@ -10,8 +10,8 @@ const MESSAGE = /^`(.+)` is (not supported|only partially supported) by `(.+)`$/
 
 interface Gap {
   feature: string;
-  level: 'none' | 'partial';
-  clients: string[];
+  none: string[];
+  partial: string[];
 }
 
 function gaps(messages: Iterable<string>): Gap[] {
@@ -20,13 +20,17 @@ function gaps(messages: Iterable<string>): Gap[] {
     const match = MESSAGE.exec(message);
     if (!match) continue;
     const [, feature, support, client] = match as unknown as [string, string, string, string];
-    const level = support === 'not supported' ? 'none' : 'partial';
-    const key = `${feature}\u0000${level}`;
-    const gap = byFeature.get(key) ?? { feature, level, clients: [] };
-    if (!gap.clients.includes(client)) gap.clients.push(client);
-    byFeature.set(key, gap);
+    const gap = byFeature.get(feature) ?? { feature, none: [], partial: [] };
+    const list = support === 'not supported' ? gap.none : gap.partial;
+    if (!list.includes(client)) list.push(client);
+    byFeature.set(feature, gap);
   }
   return [...byFeature.values()];
+}
+
+function describeGap(gap: Gap): string {
+  const parts = [gap.none.length > 0 ? `not supported by ${gap.none.join(', ')}` : '', gap.partial.length > 0 ? `only partly by ${gap.partial.join(', ')}` : ''];
+  return `${gap.feature}: ${parts.filter(Boolean).join('; ')}`;
 }
 
 /**
@@ -41,10 +45,7 @@ export function compareClientSupport(report: ClientSupportReport, baseline: Clie
   if (added.length === 0) {
     return { id: 'client-support', title, status: 'pass', reason: `nothing beyond what MJML's own boilerplate uses in ${clients}`, findings: [] };
   }
-  const findings = added.map((g) => ({
-    status: 'warn' as const,
-    message: `${g.feature}: ${g.level === 'none' ? 'not supported' : 'only partly supported'} by ${g.clients.join(', ')}`,
-  }));
+  const findings = added.map((g) => ({ status: 'warn' as const, message: describeGap(g) }));
   const names = added.map((g) => g.feature);
   return {
     id: 'client-support',
