@@ -38,10 +38,12 @@ export function registerBuild(program: Command): void {
         out.warn(`no issues to build in ${project.config.paths.issues}/ (create one with "fintechweekly new")`);
       }
       const reports: IssueReport[] = [];
+      const archived: Awaited<ReturnType<typeof buildIssue>>[] = [];
       for (const ref of targets) {
         const shown = path.isAbsolute(ref) ? path.relative(process.cwd(), ref) : ref;
         try {
           const built = await buildIssue(project, ref, { outDir: flags.out });
+          archived.push(built);
           reports.push({
             slug: built.slug,
             file: path.relative(process.cwd(), built.file),
@@ -59,6 +61,8 @@ export function registerBuild(program: Command): void {
         }
       }
       for (const report of reports.filter((r) => r.ok)) printSuccess(out, report);
+      // The web version of each issue and the archive index (W's src/build/archive.ts).
+      if (archived.length > 0) (await import('../build/archive.js')).writeArchive(project, archived, path.resolve(project.root, flags.out ?? project.config.paths.dist));
       out.result(reports);
       const failed = reports.filter((r) => !r.ok).length;
       if (targets.length > 1 || failed > 0) out.info(`${reports.length - failed} built, ${failed} failed`);
