@@ -109,7 +109,8 @@ export function registerSubscribers(program: Command): void {
       }
       await writeChunks(textLines(rows));
       const counts = countSubscribers(db);
-      createOutput().info(`${counts.total} subscribers: ${counts.active} active, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced`);
+      // On stderr, so that `list > file` holds nothing but the list.
+      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
     });
 }
 
