@@ -10,13 +10,15 @@ const oneLine = (s: string) => !/[\r\n\0]/.test(s);
 const ONE_LINE = 'must be on one line (no line break or NUL character: it goes into an email header)';
 
 /** A YYYY-MM-DD string that names a day that exists (no 2026-02-30). */
-const calendarDate = z
-  .string({ error: 'must be a date written YYYY-MM-DD, e.g. 2026-11-27' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD, e.g. 2026-11-27')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a real calendar date');
+const DATE_FORMAT = 'must be a date written YYYY-MM-DD, e.g. 2026-11-27';
+const calendarDate = z.string({ error: DATE_FORMAT }).superRefine((s, ctx) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) {
+    ctx.addIssue({ code: 'custom', message: DATE_FORMAT });
+    return;
+  }
+  const d = new Date(`${s}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s) ctx.addIssue({ code: 'custom', message: 'is not a real calendar date' });
+});
 
 export const frontMatterSchema = z
   .object({
@@ -119,7 +121,7 @@ export function parseIssue(text: string, { file, defaultLang }: ParseOptions): P
     fail(`${file}:2: front matter must be "key: value" lines (title, date, ...)`, file);
   }
 
-  const result = frontMatterSchema.safeParse(data);
+  const result = frontMatterSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const { path, message } = describeIssue(issue);
