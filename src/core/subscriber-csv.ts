@@ -117,15 +117,28 @@ function parseRecords(source: string, file: string): ParsedRecord[] {
     }) as unknown as ParsedRecord[];
   } catch (error) {
     if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw new FintechWeeklyError(`${file}${line ? `:${line}` : ''}: not readable as CSV: ${error.message.replace(/^[^:]*: /, '')}`, {
+      // csv-parse reports the line where it gave up (for a quote never closed: the end of the
+      // file); the editor needs the line where the broken row starts.
+      const line = rowStartLine(source, (error as CsvError & { bytes_records?: number }).bytes_records ?? 0);
+      const problem =
+        error.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? 'a quote (") opened in this row is never closed, so the rest of the file cannot be read'
+          : `not readable as CSV: ${error.message.replace(/^[^:]*: /, '')}`;
+      throw new FintechWeeklyError(`${file}:${line}: ${problem}`, {
         file,
         cause: error,
-        hint: 'A quote (") opened at that line is probably never closed; fix it in a text editor or re-save the file as CSV.',
+        hint: 'Fix that row in a text editor (a quote inside a cell is written twice: ""), or save the file again as CSV from the spreadsheet.',
       });
     }
     throw error;
   }
+}
+
+/** The line of the first row after the first `bytes` bytes of `source` (blank lines skipped, as the parser does). */
+function rowStartLine(source: string, bytes: number): number {
+  const before = new TextDecoder().decode(new TextEncoder().encode(source).subarray(0, bytes));
+  const blankLines = /^\n*/.exec(source.slice(before.length))?.[0].length ?? 0;
+  return before.split('\n').length + blankLines;
 }
 
 function findColumns(header: string[], file: string): { email: number; name: number | undefined; status: number | undefined } {

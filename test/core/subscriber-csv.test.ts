@@ -88,7 +88,9 @@ describe('parseSubscriberCsv', () => {
   });
 
   it('refuses broken quoting and non-UTF-8 text with the line', () => {
-    expect(parseError('email,name\na@example.com,A\n"b@example.com,B\nc@example.com,C\n')).toMatch(/^list\.csv:\d+: not readable as CSV: /);
+    const unclosed = '\uFEFFemail,name\r\nå@example.com,Å\r\n\r\n"b@example.com,B\r\nc@example.com,C\r\n\r\nd@example.com,D\r\n';
+    expect(parseError(unclosed)).toBe('list.csv:4: a quote (") opened in this row is never closed, so the rest of the file cannot be read');
+    expect(parseError('email,name\na@example.com,"A\nb@example.com,B\n')).toContain('list.csv:2: a quote');
     expect(parseError('email,name\na@example.com,A\nb@example.com,Jos\uFFFD\n')).toBe('list.csv:3: the file is not UTF-8 text');
   });
 
