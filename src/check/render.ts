@@ -25,31 +25,46 @@ export interface RenderingResult extends CheckResult {
   screenshots: string[];
 }
 
-interface Overflow {
+interface Layout {
   scrollWidth: number;
+  /** The innermost element that sticks out past the viewport, as "<tag> \"text\"". */
   culprit: string | undefined;
+  /** Table cells so narrow that their words break into letters, and all table cells. */
+  crampedCells: number;
+  cells: number;
 }
 
-/** Runs in the page: how wide the document is, and the innermost element that sticks out. */
-function measureOverflow(viewportWidth: number): Overflow {
+/** A cell narrower than this cannot hold a 6-letter word at body size: it breaks into letters. */
+const CRAMPED_CELL_PX = 40;
+
+/** Runs in the page: how wide the document is, what sticks out, and how narrow table cells got. */
+function measureLayout([viewportWidth, crampedPx]: [number, number]): Layout {
   const doc = document.documentElement;
-  const scrollWidth = Math.max(doc.scrollWidth, document.body ? document.body.scrollWidth : 0);
+  const scrollWidth = Math.max(doc.scrollWidth, document.body.scrollWidth);
+  const describe = (e: PageElement) => {
+    const text = (e.textContent ?? '').replace(/\s+/g, ' ').trim();
+    return `<${e.tagName.toLowerCase()}>${text ? ` "${text.length > 60 ? `${text.slice(0, 57)}...` : text}"` : ''}`;
+  };
   let culprit: string | undefined;
   if (scrollWidth > viewportWidth) {
     const sticking = [...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > viewportWidth + 1);
     const innermost = sticking.find((e) => !sticking.some((other) => other !== e && e.contains(other)));
-    if (innermost) {
-      const text = (innermost.textContent ?? '').replace(/\s+/g, ' ').trim();
-      culprit = `<${innermost.tagName.toLowerCase()}>${text ? ` "${text.length > 60 ? `${text.slice(0, 57)}...` : text}"` : ''}`;
-    }
+    if (innermost) culprit = describe(innermost);
   }
-  return { scrollWidth, culprit };
+  const cells = [...document.body.querySelectorAll('td, th')].filter((e) => /\p{L}{6,}/u.test(e.textContent ?? '') && e.querySelectorAll('td, th').length === 0);
+  const crampedCells = cells.filter((e) => e.getBoundingClientRect().width < crampedPx).length;
+  return { scrollWidth, culprit, crampedCells, cells: cells.length };
 }
 
-declare const document: {
-  documentElement: { scrollWidth: number };
-  body: { scrollWidth: number; querySelectorAll(selector: string): Iterable<{ getBoundingClientRect(): { right: number }; contains(other: unknown): boolean; textContent: string | null; tagName: string }> };
-};
+// Types for the function above, which runs in the browser (the project's lib has no DOM).
+interface PageElement {
+  getBoundingClientRect(): { right: number; width: number };
+  contains(other: unknown): boolean;
+  querySelectorAll(selector: string): PageElement[];
+  textContent: string | null;
+  tagName: string;
+}
+declare const document: { documentElement: { scrollWidth: number }; body: { scrollWidth: number; querySelectorAll(selector: string): PageElement[] } };
 
 export async function checkRendering(html: string, expect: RenderingExpectations, env: NodeJS.ProcessEnv): Promise<RenderingResult> {
   const title = 'Rendering';
@@ -77,11 +92,17 @@ export async function checkRendering(html: string, expect: RenderingExpectations
         await context.route('**/*', (route) => route.abort('blockedbyclient'));
         const page = await context.newPage();
         await page.setContent(html, { waitUntil: 'load', timeout: 30_000 });
-        const overflow = await page.evaluate(measureOverflow, width);
-        if (overflow.scrollWidth > width) {
+        const layout = await page.evaluate(measureLayout, [width, CRAMPED_CELL_PX] as [number, number]);
+        if (layout.scrollWidth > width) {
           findings.push({
             status: 'fail',
-            message: `at ${width} px (${label}) the email is ${overflow.scrollWidth} px wide and scrolls sideways${overflow.culprit ? `; the widest part: ${overflow.culprit}` : ''}`,
+            message: `at ${width} px (${label}) the email is ${layout.scrollWidth} px wide and scrolls sideways${layout.culprit ? `; the widest part: ${layout.culprit}` : ''}`,
+          });
+        }
+        if (layout.crampedCells > 0) {
+          findings.push({
+            status: 'warn',
+            message: `at ${width} px (${label}) ${layout.crampedCells} of ${layout.cells} table cells are narrower than ${CRAMPED_CELL_PX} px and break words into letters: use fewer columns or split the table`,
           });
         }
         for (const { label: what, text } of expect.visibleTexts) {

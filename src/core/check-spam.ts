@@ -53,6 +53,10 @@ export function judgeSpamReport(report: SpamReport, threshold: number): CheckRes
     title: 'Spam score',
     status,
     reason,
-    findings: report.rules.map((r) => ({ status: status === 'fail' && r.points > 0 ? 'fail' : 'pass', message: `${format(r.points).padStart(5)} ${r.name}: ${r.description}` })),
+    // Informational rules (0 points) only say how the message was handed over; they are noise here.
+    findings: report.rules
+      .filter((r) => r.points !== 0)
+      .sort((a, b) => b.points - a.points)
+      .map((r) => ({ status: status === 'fail' && r.points > 0 ? 'fail' : 'pass', message: `${format(r.points)} ${r.name}: ${r.description}` })),
   };
 }
