@@ -50,7 +50,7 @@ export function registerSend(program: Command): void {
       }
       const { prepareSend } = await import('../mail/send-issue.js');
       const report = await createProgressReporter(out);
-      const prepared = await prepareSend(settings(), issue, { limit, rate, retryUnknown: flags.retryUnknown, outbox: flags.outbox, onProgress: report.onProgress });
+      const prepared = await prepareSend(settings(), issue, { limit, rate, retryUnknown: flags.retryUnknown, dryRun: flags.dryRun, outbox: flags.outbox, onProgress: report.onProgress });
       try {
         const count = limit === undefined ? prepared.recipients : Math.min(limit, prepared.recipients);
         for (const warning of prepared.warnings) out.warn(warning.message);

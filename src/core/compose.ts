@@ -91,7 +91,7 @@ export function composeTemplate(content: ComposeContent, options: ComposeOptions
   text('To: ');
   slot('to');
   text(CRLF);
-  text(`${libmime.foldLines(`Subject: ${encodeHeaderText(subject)}`, 76, true)}${CRLF}`);
+  text(`${libmime.foldLines(`Subject: ${encodeHeaderText(subject)}`, 76)}${CRLF}`);
   text(`Date: ${formatDate(options.date)}${CRLF}`);
   text('Message-ID: ');
   slot('messageId');
@@ -107,7 +107,7 @@ export function composeTemplate(content: ComposeContent, options: ComposeOptions
     text('>');
   }
   text(`${CRLF}List-Unsubscribe-Post: List-Unsubscribe=One-Click${CRLF}`);
-  text(`${libmime.foldLines(`List-Id: ${options.listId ?? defaultListId(sender)}`, 76, true)}${CRLF}`);
+  text(`${libmime.foldLines(`List-Id: ${options.listId ?? defaultListId(sender)}`, 76)}${CRLF}`);
   text(`Content-Type: multipart/alternative; boundary="${boundary}"${CRLF}${CRLF}`);
   for (const [type, body] of [
     ['text/plain', content.text],

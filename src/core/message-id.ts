@@ -21,5 +21,5 @@ export function deliveryMessageId(slug: string, email: string, fromEmail: string
 
 /** Test sends are not deliveries: each one gets its own id, from a nonce the caller passes in. */
 export function testMessageId(slug: string, email: string, fromEmail: string, nonce: string): string {
-  return deliveryMessageId(`test.${slug}.${nonce}`, email, fromEmail);
+  return deliveryMessageId(`test.${nonce}`, `${slug}\n${email}`, fromEmail);
 }

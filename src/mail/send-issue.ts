@@ -26,6 +26,8 @@ export interface SendOptions {
   /** Messages per second; default config smtp.rate. */
   rate?: number | undefined;
   retryUnknown?: boolean | undefined;
+  /** Only looking: a missing SMTP setup is not an error yet. */
+  dryRun?: boolean | undefined;
   /** Write .eml files into this folder instead of sending (nothing is recorded). */
   outbox?: string | undefined;
   onProgress?: ((event: SendProgress) => void) | undefined;
@@ -114,7 +116,7 @@ export async function prepareSend(settings: Settings, ref: string, options: Send
   const now = options.now ?? (() => new Date());
   const secret = requireSecret(settings);
   // Configuration problems are reported before anyone is asked to confirm.
-  const destination = options.outbox ? `the folder ${path.resolve(options.outbox)}` : describeDestination(settings);
+  const destination = options.outbox ? `the folder ${path.resolve(options.outbox)}` : describeDestination(settings, options.dryRun ?? false);
   const { built, template } = await composeIssue(settings, ref, { now: now() });
   const db = openDb(settings.dbPath);
   try {
@@ -157,8 +159,13 @@ export async function sendIssue(settings: Settings, ref: string, options: SendOp
   }
 }
 
-function describeDestination(settings: Settings): string {
-  return describeSmtp(resolveSmtpSettings(settings.config, settings.secrets, settings.root));
+function describeDestination(settings: Settings, dryRun: boolean): string {
+  try {
+    return describeSmtp(resolveSmtpSettings(settings.config, settings.secrets, settings.root));
+  } catch (error) {
+    if (dryRun && error instanceof FintechWeeklyError) return `(no SMTP server yet: ${error.message})`;
+    throw error;
+  }
 }
 
 const ABORT_HINTS: Record<NonNullable<SmtpOutcome['fix']>, string> = {
