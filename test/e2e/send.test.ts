@@ -176,15 +176,15 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
   });
 
   it('after SIGKILL mid-run, a rerun delivers to everyone exactly once except the deliveries it reports unknown', async () => {
-    let killAt: (() => void) | undefined;
+    const hooks: { kill?: () => void } = {};
     const { sink, project } = await setup(150, {
       dataReply: (n) => {
-        if (n === 60) killAt?.();
+        if (n === 60) hooks.kill?.();
         return undefined;
       },
     });
     const child = project.spawn(['send', ISSUE, '--yes']);
-    killAt = () => child.kill('SIGKILL');
+    hooks.kill = () => child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
     expect(child.signalCode).toBe('SIGKILL');
     const beforeRerun = sink.messages.length;
@@ -231,14 +231,14 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
   });
 
   it('skips a subscriber who unsubscribes during the run', async () => {
-    let unsubscribe: (() => void) | undefined;
+    const hooks: { unsubscribe?: () => void } = {};
     const { sink, project } = await setup(100, {
       dataReply: (n) => {
-        if (n === 5) unsubscribe?.();
+        if (n === 5) hooks.unsubscribe?.();
         return undefined;
       },
     });
-    unsubscribe = () => {
+    hooks.unsubscribe = () => {
       project.sql(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = 'now' WHERE email = ? RETURNING id`, address(90));
     };
     const result = await project.run(['send', ISSUE, '--yes', '--json']);
