@@ -28,14 +28,15 @@ export function registerSchedule(program: Command): void {
     .command('list')
     .description('What is scheduled, being sent and done, with delivery counts')
     .option('--json', 'print [{slug, status, sendAt, counts, ...}] on stdout')
-    .action(async (flags: { json?: boolean }) => listAction(flags));
+    // `schedule list --json` hands --json to `schedule` itself: read it from either.
+    .action(async (_flags: { json?: boolean }, command: Command) => listAction(command.optsWithGlobals()));
 
   schedule
     .command('cancel')
     .description('Take an issue off the schedule (it is not sent until scheduled or sent again)')
     .argument('<issue>', 'issue file or slug')
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (ref: string, flags: { json?: boolean }) => cancelAction(ref, flags));
+    .action(async (ref: string, _flags: { json?: boolean }, command: Command) => cancelAction(ref, command.optsWithGlobals()));
 }
 
 async function scheduleAction(ref: string, flags: ScheduleFlags): Promise<void> {

@@ -23,15 +23,14 @@ export function escapeHtml(text: string): string {
 }
 
 /** The common frame: brand colours, readable on a phone, no scripts, no external resources. */
-function page({ config }: PageContext, title: string, body: string): string {
+function page({ config }: PageContext, title: string, body: string, options: { index?: boolean } = {}): string {
   const c = config.brand.colors;
   return `<!doctype html>
 <html lang="${escapeHtml(config.lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${escapeHtml(config.brand.name)}</title>
+${options.index ? '' : '<meta name="robots" content="noindex">\n'}<title>${escapeHtml(title)} · ${escapeHtml(config.brand.name)}</title>
 <style>
 body{margin:0;background:${c.background};color:${c.text};font:16px/1.5 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
 main{max-width:600px;margin:32px auto;padding:24px;background:${c.surface};border-radius:6px}
@@ -93,7 +92,7 @@ export function archiveIndexPage(context: PageContext, entries: readonly Archive
   );
   const list = items.length > 0 ? `<ol>\n${items.join('\n')}\n</ol>` : `<p>${escapeHtml(s.archiveEmpty)}</p>`;
   const intro = s.archiveIntro ? `<p>${escapeHtml(s.archiveIntro)}</p>\n` : '';
-  return page(context, s.archiveTitle, `<h1>${escapeHtml(s.archiveTitle)}</h1>\n${intro}${list}`);
+  return page(context, s.archiveTitle, `<h1>${escapeHtml(s.archiveTitle)}</h1>\n${intro}${list}`, { index: true });
 }
 
 function formatDate(date: string, lang: string): string {
