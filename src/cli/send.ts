@@ -14,6 +14,7 @@ interface SendFlags {
   retryUnknown?: boolean;
   outbox?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function positive(value: string | undefined, flag: string, integer: boolean): number | undefined {
@@ -37,6 +38,7 @@ export function registerSend(program: Command): void {
     .option('--retry-unknown', 'also resend deliveries whose outcome is unknown (the connection died after the message was handed over)')
     .option('--outbox <dir>', 'write each message as an .eml file into DIR instead of sending; nothing is recorded')
     .option('--json', 'print the result as JSON on stdout')
+    .option('--force', 'send even when the offline checks of `fintechweekly check` fail')
     .action(async (issue: string, flags: SendFlags) => {
       const out = createOutput({ json: flags.json });
       if (flags.to && !flags.test) throw new UsageError('--to only works with --test', { hint: 'A real send goes to the subscriber list; use `send ISSUE --test --to ADDRESS` to try it on someone.' });
@@ -60,6 +62,7 @@ export function registerSend(program: Command): void {
           out.result({ dryRun: true, slug: prepared.slug, subject: prepared.subject, from: prepared.from, recipients: count, sample: prepared.sample, headers: prepared.headers });
           return;
         }
+        if (!flags.force) await (await import('./check.js')).refuseFailingIssue(issue, out);
         if (!flags.yes) {
           const { confirm } = await import('@inquirer/prompts');
           const go = await confirm({ message: `Send "${prepared.subject}" to ${count} subscriber${count === 1 ? '' : 's'} now?`, default: false });
