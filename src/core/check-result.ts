@@ -16,6 +16,8 @@ export interface CheckResult {
   reason: string;
   /** Every problem found (warn and fail), and for some checks informative lines. */
   findings: Finding[];
+  /** Numbers a script may want (spam score, HTML bytes), in the --json report. */
+  metrics?: Record<string, number>;
 }
 
 export type CheckId = 'structure' | 'size' | 'links' | 'spam' | 'client-support' | 'rendering' | 'dkim' | 'dns';

@@ -14,5 +14,6 @@ export function checkSize(html: string): CheckResult {
   } else if (bytes > GMAIL_CLIP_BYTES * WARN_SHARE) {
     findings.push({ status: 'warn' as const, message: `the HTML is ${kb(bytes)}, close to Gmail's 102 KB clipping limit` });
   }
-  return resultFromFindings('size', 'Size', findings, `HTML is ${kb(bytes)} (Gmail clips at 102 KB)`);
+  const result = resultFromFindings('size', 'Size', findings, `HTML is ${kb(bytes)} (Gmail clips at 102 KB)`);
+  return { ...result, metrics: { htmlBytes: bytes, clipBytes: GMAIL_CLIP_BYTES } };
 }

@@ -53,6 +53,7 @@ export function judgeSpamReport(report: SpamReport, threshold: number): CheckRes
     title: 'Spam score',
     status,
     reason,
+    metrics: { score: report.score, threshold },
     // Informational rules (0 points) only say how the message was handed over; they are noise here.
     findings: report.rules
       .filter((r) => r.points !== 0)
