@@ -41,7 +41,7 @@ export function loadPageStrings(settings: Settings, lang: Lang): PageStrings {
   const shown = (f: string) => path.relative(settings.root, f) || f;
   if (!file) {
     throw new FintechWeeklyError(`${shown(candidates[0] as string)}: missing: no web page strings for lang "${lang}"`, {
-      hint: `Add it (copy templates/default/pages.id.json and translate it), or set "lang" in the config to a language that has one.`,
+      hint: `Create it with the keys ${Object.keys(pageStringsSchema.shape).join(', ')} (the fintechweekly repository's templates/default/pages.en.json is an example), or set "lang" in the config to a language that has one.`,
     });
   }
   let data: unknown;
