@@ -25,18 +25,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Locks this process holds: a row with our own pid is ours only if it is in here. */
+const heldHere = new Set<string>();
+
 export function acquireLock(db: Db, name: string, now: Date = new Date()): LockResult {
   const me = { pid: process.pid, host: hostname() };
   return db
     .transaction((): LockResult => {
       const row = db.prepare('SELECT pid, host, acquired_at AS acquiredAt FROM locks WHERE name = ?').get(name) as LockHolder | undefined;
       // Our own pid in a row we did not write means a dead holder whose pid was reused for us.
-      const stale = !row || (row.host === me.host && (row.pid === me.pid || !isAlive(row.pid)));
+      const ours = row !== undefined && row.host === me.host && row.pid === me.pid;
+      const stale = !row || (row.host === me.host && (ours ? !heldHere.has(name) : !isAlive(row.pid)));
       if (!stale) return { acquired: false, holder: row };
       db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at) VALUES (?, ?, ?, ?)').run(name, me.pid, me.host, now.toISOString());
+      heldHere.add(name);
       return {
         acquired: true,
         release: () => {
+          heldHere.delete(name);
           db.prepare('DELETE FROM locks WHERE name = ? AND pid = ? AND host = ?').run(name, me.pid, me.host);
         },
       };
