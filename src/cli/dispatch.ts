@@ -89,13 +89,14 @@ export function registerDispatch(program: Command): void {
         const { sendIssue } = await import('../mail/send-issue.js');
         const { readIssueHead } = await import('../build/front-matter-schedule.js');
         const { resolveIssueRef } = await import('../build/issue-files.js');
-        // Held across sendIssue, which takes the same lock again (its own pid counts as free) and
-        // releases it: a `send` started by hand meanwhile sees this process and refuses.
-        const held = lockCampaign(db, `campaign:${slug}`);
-        if (!held.acquired) {
-          log(`${slug}: being sent by another process (${held.holder.pid} on ${held.holder.host}, since ${held.holder.acquiredAt}); left to it`);
+        // A `send` of this issue started by hand is left alone (sendIssue takes the lock itself;
+        // this only tells "busy" apart from an error in the log).
+        const probe = lockCampaign(db, `campaign:${slug}`);
+        if (!probe.acquired) {
+          log(`${slug}: being sent by another process (${probe.holder.pid} on ${probe.holder.host}, since ${probe.holder.acquiredAt}); left to it`);
           return { slug, reason, outcome: 'busy' };
         }
+        probe.release();
         try {
           const file = resolveIssueRef(project, path.resolve(project.root, campaign.issuePath));
           const head = readIssueHead(project, file);
@@ -116,8 +117,6 @@ export function registerDispatch(program: Command): void {
           if (!isFintechWeeklyError(error)) throw error;
           logError(`${slug}: error: ${error.message.replaceAll('\n', ' / ')}${error.hint ? ` (hint: ${error.hint})` : ''}`);
           return { slug, reason, outcome: 'error', error: error.message };
-        } finally {
-          held.release();
         }
       }
 

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -75,6 +76,37 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     // The one that did not send either saw the other running or found nothing left to do.
     const idle = [a, b].find((r) => !/"sent": 40/.test(r.stdout));
     expect(idle?.stderr).toMatch(/another dispatch is running|nothing due/);
+    expect(project.sql('SELECT * FROM locks')).toEqual([]);
+  });
+
+  it('a running dispatch (a live lock holder) makes the next one exit 0 with one line; a dead holder\'s lock is taken over', async () => {
+    const { sink, project } = await setup(3);
+    await project.run(['schedule', ISSUE, '--now']);
+    const lock = (name: string, pid: number) => {
+      project.sql('DELETE FROM locks WHERE name = ? RETURNING name', name);
+      project.sql('INSERT INTO locks (name, pid, host, acquired_at) VALUES (?, ?, ?, ?) RETURNING name', name, pid, hostname(), '2026-11-30T00:00:00.000Z');
+    };
+    lock('dispatch', process.pid); // this test process: alive
+    const busy = await project.run(['dispatch']);
+    expect(busy.code).toBe(0);
+    expect(busy.stdout).toMatch(new RegExp(`^\\S+ dispatch: another dispatch is running \\(process ${process.pid} on ${hostname()}, since 2026-11-30T00:00:00.000Z\\); nothing to do\n$`));
+    expect(sink.messages).toHaveLength(0);
+
+    // A `send` of the issue running by hand: dispatch leaves it alone.
+    project.sql('DELETE FROM locks RETURNING name');
+    lock(`campaign:${ISSUE}`, process.pid);
+    const sending = await project.run(['dispatch']);
+    expect(sending.code).toBe(0);
+    expect(sending.stdout).toContain(`${ISSUE}: being sent by another process`);
+    expect(sink.messages).toHaveLength(0);
+
+    // Crashed holders (a pid that is not running) do not block.
+    const dead = 2 ** 22 + 12345;
+    lock('dispatch', dead);
+    lock(`campaign:${ISSUE}`, dead);
+    const resumed = await project.run(['dispatch']);
+    expect(resumed.code).toBe(0);
+    expect(sink.messages).toHaveLength(3);
     expect(project.sql('SELECT * FROM locks')).toEqual([]);
   });
 
