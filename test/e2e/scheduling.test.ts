@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { projectDir, runCli } from '../helpers/run-cli.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { address, ISSUE, sendProject, type SendProject } from './send-project.js';
+import { address, ISSUE, repo, sendProject, type SendProject } from './send-project.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -204,5 +205,17 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(second.code).toBe(0);
     expect(countsByAddress(sink).get(address(2))).toBe(1);
     expect(sink.messages).toHaveLength(3);
+  });
+
+  it('dispatch with nothing due (cron, every few minutes) never loads MJML', () => {
+    const dir = projectDir('fw-e2e-dispatch-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(path.join(repo, 'issues'), path.join(dir, 'issues'), { recursive: true });
+    cpSync(path.join(repo, 'templates'), path.join(dir, 'templates'), { recursive: true });
+    const result = runCli(dir, ['dispatch'], { recordModules: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/dispatch: nothing due\n$/);
+    expect(result.modules.some((url) => url.includes('/node_modules/better-sqlite3/'))).toBe(true);
+    expect(result.modules.filter((url) => /\/node_modules\/mjml[^/]*\//.test(url))).toEqual([]);
   });
 });
