@@ -207,6 +207,24 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(sink.messages).toHaveLength(3);
   });
 
+  it('resumes a send that stopped half way (a crash, an abort, --limit): the rest is delivered once', async () => {
+    const { sink, project } = await setup(5);
+    const partial = await project.run(['send', ISSUE, '--yes', '--limit', '2']);
+    expect(partial.code).toBe(0);
+    expect(sink.messages).toHaveLength(2);
+    // A row a killed process left in `sending`: it may have been delivered, so it becomes unknown.
+    project.sql(`UPDATE deliveries SET state = 'sending' WHERE email = ? RETURNING id`, address(3));
+    const run = await project.run(['dispatch']);
+    expect(run.stdout).toContain(`${ISSUE}: resuming an unfinished send`);
+    expect(run.code).toBe(75);
+    const counts = countsByAddress(sink);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect([...counts.keys()].sort()).toEqual([address(1), address(2), address(4), address(5)]);
+    expect(project.deliveries().get(address(3))?.state).toBe('unknown');
+    // Only an unknown delivery is left: dispatch does not keep picking the campaign up.
+    expect((await project.run(['dispatch'])).stdout).toMatch(/nothing due/);
+  });
+
   it('dispatch with nothing due (cron, every few minutes) never loads MJML', () => {
     const dir = projectDir('fw-e2e-dispatch-');
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
