@@ -114,7 +114,7 @@ async function printList(out: Output, entries: ScheduleEntry[], zone: string): P
       const by = e.scheduledBy === 'front-matter' ? ', from front matter send_at' : '';
       const total = Object.values(c).reduce((a, b) => a + b, 0);
       const counts = total > 0 ? `\n    sent ${c.sent}, pending ${c.pending + c.sending}, deferred ${c.deferred}, failed ${c.failed}, unknown ${c.unknown}, skipped ${c.skipped}` : '';
-      const time = status === 'done' && e.finishedAt ? `finished ${e.finishedAt}` : `${status === 'scheduled' ? 'at' : 'scheduled for'} ${when}${by}`;
+      const time = status === 'done' && e.finishedAt ? `finished ${describeInstant(new Date(e.finishedAt), zone)}` : `${status === 'scheduled' ? 'at' : 'scheduled for'} ${when}${by}`;
       out.print(`  ${e.slug}  "${e.subject}"  ${time}${counts}`);
     }
   }
