@@ -63,7 +63,7 @@ export function registerSend(program: Command): void {
           return;
         }
         if (!flags.force) await (await import('./check.js')).refuseFailingIssue(issue, out);
-        if (!flags.yes) {
+        if (!flags.yes && prepared.recipients > 0) {
           const { confirm } = await import('@inquirer/prompts');
           const go = await confirm({ message: `Send "${prepared.subject}" to ${count} subscriber${count === 1 ? '' : 's'} now?`, default: false });
           if (!go) throw new FintechWeeklyError('cancelled: nothing was sent');
@@ -127,6 +127,8 @@ async function createProgressReporter(out: Output): Promise<{ onProgress: (event
         const c = event.counts;
         out.info(`${event.done}/${event.total} done (sent ${c.sent}, failed ${c.failed}, deferred ${c.deferred}, unknown ${c.unknown}, skipped ${c.skipped}), ${rate} msg/s`);
       }
+    } else if (event.type === 'warning') {
+      out.warn(event.message);
     } else if (event.type === 'retry' && !bar) {
       out.info(`${event.email}: deferred (${event.reply}); retry ${event.attempt + 1} in ${event.delaySeconds} s`);
     }

@@ -46,7 +46,8 @@ export interface SendCounts {
 export type SendProgress =
   | { type: 'start'; total: number; interrupted: number; transport: string }
   | { type: 'progress'; counts: SendCounts; done: number; total: number; elapsedMs: number }
-  | { type: 'retry'; email: string; reply: string; attempt: number; delaySeconds: number };
+  | { type: 'retry'; email: string; reply: string; attempt: number; delaySeconds: number }
+  | { type: 'warning'; message: string };
 
 export interface SendSummary extends SendCounts {
   slug: string;
@@ -168,7 +169,8 @@ function describeDestination(settings: Settings, dryRun: boolean): string {
   }
 }
 
-const ABORT_HINTS: Record<NonNullable<SmtpOutcome['fix']>, string> = {
+/** What to tell the editor when the SMTP setup, not a recipient, is the problem. */
+export const ABORT_HINTS: Record<NonNullable<SmtpOutcome['fix']>, string> = {
   login: 'Check the SMTP user (smtp.user or the user in FINTECHWEEKLY_SMTP_URL) and the password (FINTECHWEEKLY_SMTP_PASSWORD or the URL), then run the same command again: it resumes.',
   tls: 'Check the port and TLS mode (465 = smtps:// or smtp.secure: true; 587 = STARTTLS) and that the server certificate matches the host name, then run the same command again.',
   server: 'Check smtp.host and smtp.port (or FINTECHWEEKLY_SMTP_URL) and that the SMTP server is running and reachable, then run the same command again.',
@@ -193,6 +195,11 @@ async function deliver(db: Db, issue: { slug: string; file: string; contentHash:
   try {
     transport = await openTransport(settings, undefined);
     const started = now();
+    const previous = findCampaign(db, issue.slug);
+    if (previous?.content_hash && previous.content_hash !== issue.contentHash) {
+      const already = countDeliveries(db, previous.id).sent;
+      if (already) options.onProgress?.({ type: 'warning', message: `${issue.slug} changed since its send started: ${already} subscriber${already === 1 ? '' : 's'} received the earlier version, the rest get this one` });
+    }
     const campaign = ensureCampaign(db, { slug: issue.slug, issuePath: path.relative(settings.root, issue.file), subject: template.subject, contentHash: issue.contentHash }, started);
     const interrupted = markInterruptedUnknown(db, campaign.id, started);
     snapshotDeliveries(db, campaign, config.sender.fromEmail, started);

@@ -1,10 +1,10 @@
 import type { Settings } from '../config/load.js';
 import { renderMessage } from '../core/compose.js';
-import { UsageError } from '../core/errors.js';
+import { FintechWeeklyError, UsageError } from '../core/errors.js';
 import { testMessageId } from '../core/message-id.js';
 import { PREVIEW_TOKEN } from '../core/placeholders.js';
 import type { SmtpOutcome } from '../core/smtp-reply.js';
-import { composeIssue, openTransport, requireSecret } from './send-issue.js';
+import { ABORT_HINTS, composeIssue, openTransport, requireSecret } from './send-issue.js';
 
 export interface TestSendResult {
   slug: string;
@@ -32,8 +32,8 @@ export async function sendTest(settings: Settings, ref: string, options: { to?: 
     for (const to of recipients) {
       const message = renderMessage(template, { email: to, messageId: testMessageId(built.slug, to, settings.config.sender.fromEmail, now.getTime().toString(36)), token: PREVIEW_TOKEN });
       const outcome = await transport.send(message);
+      if (outcome.kind === 'abort') throw new FintechWeeklyError(`the test send stopped: ${outcome.reply}`, { hint: ABORT_HINTS[outcome.fix ?? 'server'] });
       results.push({ to, outcome: outcome.kind, reply: outcome.reply });
-      if (outcome.kind === 'abort') break;
     }
   } finally {
     await transport.close();

@@ -41,6 +41,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     const { sink, project } = await setup(200);
     const result = await project.run(['send', ISSUE, '--yes', '--json']);
     expect(result.stderr).not.toContain('error');
+    expect(result.stderr).toContain('check passed');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { sent: number; failed: number; deferred: number; unknown: number; skipped: number };
     expect(summary).toMatchObject({ sent: 200, failed: 0, deferred: 0, unknown: 0, skipped: 0 });
@@ -80,7 +81,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(log.get(address(1))?.message_id).toBe(sink.received(address(1))[0]!.parsed!.messageId);
 
     // A rerun sends nobody anything again.
-    const again = await project.run(['send', ISSUE, '--yes']);
+    const again = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(again.code).toBe(0);
     expect(sink.messages).toHaveLength(200);
   });
@@ -89,7 +90,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     const { sink, project } = await setup(20, {
       rcptReply: (to, attempt) => (to === address(4) && attempt <= 2 ? 451 : to === address(7) ? 550 : undefined),
     });
-    const result = await project.run(['send', ISSUE, '--yes', '--json']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ sent: 19, failed: 1, deferred: 0 });
     expect(sink.received(address(4))).toHaveLength(1);
@@ -99,7 +100,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(log.get(address(7))).toMatchObject({ state: 'failed', last_code: 550 });
     expect(log.get(address(7))?.last_reply).toContain('mailbox unavailable');
 
-    const rerun = await project.run(['send', ISSUE, '--yes']);
+    const rerun = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(rerun.code).toBe(0);
     expect(sink.received(address(7))).toHaveLength(0);
     expect(sink.messages).toHaveLength(19);
@@ -108,12 +109,12 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
   it('leaves a delivery deferred after maxAttempts 4xx replies, exits 75, and a later run delivers it', async () => {
     let serverBusy = true;
     const { sink, project } = await setup(5, { rcptReply: (to) => (to === address(2) && serverBusy ? 452 : undefined) });
-    const first = await project.run(['send', ISSUE, '--yes']);
+    const first = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(first.code).toBe(75);
     expect(first.stdout).toContain('1 deferred: run the same command again later');
     expect(project.deliveries().get(address(2))).toMatchObject({ state: 'deferred', attempts: 3, last_code: 452 });
     serverBusy = false;
-    const second = await project.run(['send', ISSUE, '--yes']);
+    const second = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(second.code).toBe(0);
     expect(sink.received(address(2))).toHaveLength(1);
     expect(sink.messages).toHaveLength(5);
@@ -124,7 +125,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     cleanups.push(() => sink.close());
     const project = sendProject({ subscribers: 30, smtpUrl: `smtp://editor:wrong-secret-pw@127.0.0.1:${sink.port}` });
     cleanups.push(() => project.remove());
-    const result = await project.run(['send', ISSUE, '--yes']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the SMTP server refused the login');
     expect(result.stderr).toContain('535');
@@ -135,7 +136,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(states).toEqual([{ state: 'pending', n: 30 }]);
 
     // With the right password the same command resumes and delivers to everyone once.
-    const fixed = await project.run(['send', ISSUE, '--yes'], { FINTECHWEEKLY_SMTP_URL: sink.url });
+    const fixed = await project.run(['send', ISSUE, '--yes', '--force'], { FINTECHWEEKLY_SMTP_URL: sink.url });
     expect(fixed.code).toBe(0);
     expect(sink.messages).toHaveLength(30);
   });
@@ -146,7 +147,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     await sink.close();
     const project = sendProject({ subscribers: 3, smtpUrl: `smtp://127.0.0.1:${port}` });
     cleanups.push(() => project.remove());
-    const result = await project.run(['send', ISSUE, '--yes']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the SMTP server');
     expect(result.stderr).toContain('smtp.host');
@@ -155,21 +156,21 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
 
   it('marks the message whose connection died after DATA unknown, and a rerun sends no duplicates', async () => {
     const { sink, project } = await setup(40, { dataReply: (n) => (n === 10 ? 'drop' : undefined) });
-    const first = await project.run(['send', ISSUE, '--yes', '--json']);
+    const first = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
     expect(first.code).toBe(75);
     expect(JSON.parse(first.stdout)).toMatchObject({ sent: 39, unknown: 1 });
     expect(sink.dropped).toHaveLength(1);
     const lost = sink.dropped[0]!.envelope.to[0] as string;
     expect(project.deliveries().get(lost)?.state).toBe('unknown');
 
-    const rerun = await project.run(['send', ISSUE, '--yes']);
+    const rerun = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(rerun.code).toBe(75);
     expect(rerun.stdout).toContain('--retry-unknown');
     expect(sink.messages).toHaveLength(39);
     expect([...countsByAddress(sink).values()].every((n) => n === 1)).toBe(true);
 
     // Asked explicitly, the unknown one is resent with the same Message-ID.
-    const retried = await project.run(['send', ISSUE, '--yes', '--retry-unknown']);
+    const retried = await project.run(['send', ISSUE, '--yes', '--force', '--retry-unknown']);
     expect(retried.code).toBe(0);
     expect(sink.received(lost)).toHaveLength(1);
     expect(sink.received(lost)[0]!.parsed!.messageId).toBe(project.deliveries().get(lost)?.message_id);
@@ -183,14 +184,14 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
         return undefined;
       },
     });
-    const child = project.spawn(['send', ISSUE, '--yes']);
+    const child = project.spawn(['send', ISSUE, '--yes', '--force']);
     hooks.kill = () => child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
     expect(child.signalCode).toBe('SIGKILL');
     const beforeRerun = sink.messages.length;
     expect(beforeRerun).toBeLessThan(150);
 
-    const rerun = await project.run(['send', ISSUE, '--yes', '--json']);
+    const rerun = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
     const summary = JSON.parse(rerun.stdout) as { log: { unknown: number; sent: number } };
     const log = project.deliveries();
     const unknown = [...log].filter(([, d]) => d.state === 'unknown').map(([email]) => email);
@@ -210,7 +211,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
 
   it('lets only one of two concurrent sends of the same issue run', async () => {
     const { sink, project } = await setup(120);
-    const [a, b] = await Promise.all([project.run(['send', ISSUE, '--yes']), project.run(['send', ISSUE, '--yes'])]);
+    const [a, b] = await Promise.all([project.run(['send', ISSUE, '--yes', '--force']), project.run(['send', ISSUE, '--yes', '--force'])]);
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 1]);
     const refused = a.code === 1 ? a : b;
@@ -224,7 +225,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     const dead = 2 ** 22 + 12345; // above pid_max on Linux: certainly not running
     const { hostname } = await import('node:os');
     project.sql(`INSERT INTO locks (name, pid, host, acquired_at) VALUES ('campaign:${ISSUE}', ${dead}, ?, '2026-01-01T00:00:00Z') RETURNING name`, hostname());
-    const result = await project.run(['send', ISSUE, '--yes']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(result.code).toBe(0);
     expect(sink.messages).toHaveLength(3);
     expect(project.sql('SELECT * FROM locks')).toEqual([]);
@@ -241,7 +242,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     hooks.unsubscribe = () => {
       project.sql(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = 'now' WHERE email = ? RETURNING id`, address(90));
     };
-    const result = await project.run(['send', ISSUE, '--yes', '--json']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ sent: 99, skipped: 1 });
     expect(sink.received(address(90))).toHaveLength(0);
@@ -271,9 +272,9 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
 
   it('--limit sends to N and a rerun continues with the rest', async () => {
     const { sink, project } = await setup(10);
-    expect((await project.run(['send', ISSUE, '--yes', '--limit', '4'])).code).toBe(0);
+    expect((await project.run(['send', ISSUE, '--yes', '--force', '--limit', '4'])).code).toBe(0);
     expect(sink.messages).toHaveLength(4);
-    expect((await project.run(['send', ISSUE, '--yes'])).code).toBe(0);
+    expect((await project.run(['send', ISSUE, '--yes', '--force'])).code).toBe(0);
     expect(sink.messages).toHaveLength(10);
     expect([...countsByAddress(sink).values()].every((n) => n === 1)).toBe(true);
   });
@@ -295,7 +296,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
   it('--outbox writes one .eml per subscriber without a server and records nothing', async () => {
     const project = sendProject({ subscribers: 3 });
     cleanups.push(() => project.remove());
-    const result = await project.run(['send', ISSUE, '--yes', '--outbox', 'out']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force', '--outbox', 'out']);
     expect(result.code).toBe(0);
     const { readdirSync, readFileSync } = await import('node:fs');
     const files = readdirSync(`${project.dir}/out`).sort();
@@ -312,7 +313,7 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
   it('without SMTP settings says how to configure them', async () => {
     const project = sendProject({ subscribers: 1 });
     cleanups.push(() => project.remove());
-    const result = await project.run(['send', ISSUE, '--yes']);
+    const result = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no SMTP server is configured');
     expect(result.stderr).toContain('FINTECHWEEKLY_SMTP_URL');
@@ -321,9 +322,46 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
 
   it('without FINTECHWEEKLY_UNSUBSCRIBE_SECRET refuses with a clear message', async () => {
     const { sink, project } = await setup(2);
-    const result = await project.run(['send', ISSUE, '--yes'], { FINTECHWEEKLY_UNSUBSCRIBE_SECRET: '' });
+    const result = await project.run(['send', ISSUE, '--yes', '--force'], { FINTECHWEEKLY_UNSUBSCRIBE_SECRET: '' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('FINTECHWEEKLY_UNSUBSCRIBE_SECRET is not set');
+    expect(sink.messages).toHaveLength(0);
+  });
+});
+
+describe('send ISSUE with DKIM', () => {
+  it('signs every message, the List-Unsubscribe headers included, and the signature verifies', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { sink, project } = await setup(3, {}, 'dkim:\n  domain: fintechweekly.example\n  selector: fw2026\n  privateKeyPath: keys/dkim.pem\n');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(`${project.dir}/keys`);
+    writeFileSync(`${project.dir}/keys/dkim.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const result = await project.run(['send', ISSUE, '--yes', '--force']);
+    expect(result.code).toBe(0);
+    expect(sink.messages).toHaveLength(3);
+    const p = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const resolver = async (name: string, type: string): Promise<string[][]> => {
+      if (type === 'TXT' && name === 'fw2026._domainkey.fintechweekly.example') return [[`v=DKIM1; k=rsa; p=${p}`]];
+      throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+    };
+    const { dkimVerify } = await import('mailauth');
+    for (const message of sink.messages) {
+      const signature = header(message, 'DKIM-Signature');
+      const signed = /\bh=([^;]+)/.exec(signature)?.[1]?.replace(/\s+/g, '').toLowerCase().split(':') ?? [];
+      expect(signed).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post']));
+      const verified = await dkimVerify(message.raw, { resolver });
+      expect((verified.results[0]?.status as { result?: string }).result).toBe('pass');
+    }
+  });
+
+  it('says which key file it cannot read', async () => {
+    const { sink, project } = await setup(1, {}, 'dkim:\n  domain: fintechweekly.example\n  selector: fw2026\n  privateKeyPath: keys/missing.pem\n');
+    const result = await project.run(['send', ISSUE, '--yes', '--force']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot read the DKIM private key');
+    expect(result.stderr).toContain('dkim.privateKeyPath');
     expect(sink.messages).toHaveLength(0);
   });
 });
