@@ -62,23 +62,20 @@ function printReport(out: Output, report: CheckReport): void {
 }
 
 /**
- * For `send`: runs the offline checks and refuses the issue when one fails. Prints one line per
- * check that did not pass, so the editor sees why without running `check` again.
+ * For `send`: runs the offline checks and refuses the issue when one fails; the error names every
+ * failed check and why, so the editor sees it without running `check` again.
  */
 export async function refuseFailingIssue(ref: string, out: Output): Promise<void> {
   const { runOfflineChecks } = await import('../check/run-checks.js');
   out.info('checking the issue before sending (fintechweekly check; --force skips it)...');
   const report = await runOfflineChecks(settings(), ref, { env: process.env, now: new Date() });
-  for (const result of report.results) {
-    if (result.status === 'fail') out.info(`${out.paint('red', 'FAIL')} ${result.title}: ${result.reason}`);
-  }
   const warned = report.results.filter((r) => r.status === 'warn').map((r) => r.title.toLowerCase());
   if (!report.failed) {
     out.info(`check passed${warned.length > 0 ? ` with warnings (${warned.join(', ')}; see \`fintechweekly check ${ref}\`)` : ''}`);
     return;
   }
-  const failed = report.results.filter((r) => r.status === 'fail').map((r) => r.title.toLowerCase());
-  throw new FintechWeeklyError(`not sending ${report.slug}: the check failed (${failed.join(', ')}); nothing was sent`, {
+  const failed = report.results.filter((r) => r.status === 'fail').map((r) => `  ${r.title}: ${r.reason}`);
+  throw new FintechWeeklyError(`not sending ${report.slug}: the check failed; nothing was sent\n${failed.join('\n')}`, {
     hint: `Run \`fintechweekly check ${ref}\` for the details and fix the issue, or send anyway with --force.`,
   });
 }

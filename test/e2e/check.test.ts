@@ -128,7 +128,7 @@ describe.skipIf(tools.skip)(`fintechweekly check with SpamAssassin and Chromium$
     const p = project();
     const refused = runCli(p.dir, ['send', SPAMMY, '--yes', '--outbox', 'out'], { ...SECRET, FINTECHWEEKLY_DB: path.join(p.dir, 'fw.db') });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`error: not sending ${SPAMMY}: the check failed (spam score); nothing was sent`);
+    expect(refused.stderr).toContain(`error: not sending ${SPAMMY}: the check failed; nothing was sent\n  Spam score: score `);
     expect(refused.stderr).toContain('--force');
     const forced = runCli(p.dir, ['send', SPAMMY, '--yes', '--outbox', 'out', '--force'], { ...SECRET, FINTECHWEEKLY_DB: path.join(p.dir, 'fw.db') });
     expect(forced.code).toBe(0);
