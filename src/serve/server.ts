@@ -119,8 +119,9 @@ export function createArchiveServer(options: ServeOptions): Server {
 
   async function handleUnsubscribe(req: IncomingMessage, res: ServerResponse, method: string, token: string): Promise<void> {
     if (!allow(res, method, ['GET', 'HEAD', 'POST'])) return;
-    const body = method === 'POST' ? await readBody(req, maxBody) : '';
-    if (body === undefined) {
+    const body: Body = method === 'POST' ? await readBody(req, maxBody) : { kind: 'complete', text: '' };
+    if (body.kind === 'aborted') return;
+    if (body.kind === 'too-large') {
       send(res, 413, { ...UNSUBSCRIBE_HEADERS, Connection: 'close' }, messagePage(pages, s.errorTitle, s.badRequestText));
       return;
     }
@@ -133,7 +134,7 @@ export function createArchiveServer(options: ServeOptions): Server {
       send(res, 200, UNSUBSCRIBE_HEADERS, unsubscribeConfirmPage(pages));
       return;
     }
-    if (!isOneClickBody(req.headers['content-type'] ?? '', body)) {
+    if (!isOneClickBody(req.headers['content-type'] ?? '', body.text)) {
       send(res, 400, UNSUBSCRIBE_HEADERS, messagePage(pages, s.unsubscribeTitle, s.badRequestText));
       return;
     }
@@ -173,12 +174,14 @@ function isTraversal(rawPath: string): boolean {
   return !decoded.startsWith('/') || /[\\\0]/.test(decoded) || decoded.split('/').some((segment) => segment === '..' || segment === '.');
 }
 
-/** The body as text, or undefined as soon as it is larger than `limit` (the rest is read and dropped). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+type Body = { kind: 'complete'; text: string } | { kind: 'too-large' } | { kind: 'aborted' };
+
+/** The body, or 'too-large' as soon as it passes `limit` (the rest is read and dropped), or 'aborted' when the client went away. */
+function readBody(req: IncomingMessage, limit: number): Promise<Body> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) {
       req.resume();
-      resolve(undefined);
+      resolve({ kind: 'too-large' });
       return;
     }
     const chunks: Buffer[] = [];
@@ -187,12 +190,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
       size += chunk.length;
       if (size > limit) {
         chunks.length = 0;
-        resolve(undefined);
+        resolve({ kind: 'too-large' });
       } else {
         chunks.push(chunk);
       }
     });
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > limit ? { kind: 'too-large' } : { kind: 'complete', text: Buffer.concat(chunks).toString('utf8') }));
+    // Settles nothing when the body already ended or overflowed: a promise resolves once.
+    req.on('close', () => resolve({ kind: 'aborted' }));
     req.on('error', reject);
   });
 }
