@@ -152,6 +152,9 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     const bad = await project.run(['schedule', ISSUE, '--at', 'next friday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--at "next friday" is not an ISO 8601 date and time');
+    const when = await project.run(['schedule', ISSUE]);
+    expect(when.code).toBe(2);
+    expect(when.stderr).toContain('say when: --at WHEN (ISO 8601) or --now');
     expect(campaigns(project)).toEqual([]);
     expect((await project.run(['dispatch'])).code).toBe(0);
     expect(sink.messages).toHaveLength(0);
