@@ -189,7 +189,7 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(sink.messages).toHaveLength(3);
   });
 
-  it('exits 75 when deliveries stay deferred, and a later dispatch retries them once their time has come', async () => {
+  it('exits 75 when deliveries stay deferred, and a later dispatch retries them once their backoff has passed', async () => {
     let refuse = true;
     const sink = await startSmtpSink({ rcptReply: (to) => (refuse && to === address(2) ? 451 : undefined) });
     cleanups.push(() => sink.close());
@@ -202,6 +202,10 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(first.stdout).toContain('deferred 1');
     expect(sink.messages).toHaveLength(2);
 
+    // Not asked again by every cron run: the next try waits send.retryMaxSeconds (600 s here).
+    expect((await project.run(['dispatch'])).stdout).toMatch(/nothing due/);
+    expect(sink.messages).toHaveLength(2);
+    project.sql(`UPDATE deliveries SET updated_at = '2000-01-01T00:00:00.000Z' WHERE state = 'deferred' RETURNING id`);
     refuse = false;
     const second = await project.run(['dispatch']);
     expect(second.stdout).toContain('retrying deferred deliveries');
