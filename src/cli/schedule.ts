@@ -66,6 +66,7 @@ async function scheduleAction(ref: string, flags: ScheduleFlags): Promise<void> 
     const moved = previousSendAt ? ` (moved from ${describeInstant(new Date(previousSendAt), zone)})` : '';
     const due = parsed.instant.getTime() <= now.getTime() ? ' (due now: the next `fintechweekly dispatch` sends it)' : '';
     out.info(`scheduled ${built.slug} "${built.subject}" for ${when}${moved}${due}`);
+    if (built.frontMatter.send_at !== undefined) out.warn(`the front matter's send_at (${built.frontMatter.send_at}) no longer applies: this schedule replaces it`);
     if (parsed.ambiguous) out.warn(`${flags.at} happens twice in ${zone} (the clocks go back that night): the first one was taken; add an offset to pick the other`);
     out.result({ slug: built.slug, issue: issuePath, subject: built.subject, sendAt: parsed.instant.toISOString(), local: when, timezone: zone, previousSendAt });
   } finally {
