@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { CheckResult, Finding } from '../core/check-result.js';
 import { resultFromFindings } from '../core/check-result.js';
 import { findOnPath } from './executable.js';
+import { toolEnv } from './tool-env.js';
 
 /** A desktop mail pane and a phone (iPhone SE/8/mini class). */
 export const RENDER_WIDTHS = [
@@ -83,7 +84,7 @@ export async function checkRendering(html: string, expect: RenderingExpectations
   const findings: Finding[] = [];
   const screenshots: string[] = [];
   // Playwright gives every launch a fresh, temporary profile (user data dir) and removes it on close.
-  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000, env: toolEnv(env) });
   try {
     for (const { width, label, mobile } of RENDER_WIDTHS) {
       const context = await browser.newContext({ viewport: { width, height: 900 }, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1, offline: true, javaScriptEnabled: true });

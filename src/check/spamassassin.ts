@@ -3,6 +3,7 @@ import type { CheckResult } from '../core/check-result.js';
 import { judgeSpamReport, parseSpamAssassinReport } from '../core/check-spam.js';
 import { FintechWeeklyError } from '../core/errors.js';
 import { findOnPath } from './executable.js';
+import { toolEnv } from './tool-env.js';
 
 /** Loading the rule set takes seconds, and minutes on a cold, busy machine. */
 const TIMEOUT_MS = 180_000;
@@ -15,7 +16,7 @@ const ARGS = ['-L', '-t', '--cf=use_bayes 0', '--cf=bayes_auto_learn 0', '--cf=r
 
 function run(executable: string, raw: Buffer, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(executable, ARGS, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(executable, ARGS, { env: toolEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
