@@ -75,17 +75,11 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
   const sign = dkimKey ? async (message: Buffer) => (await createSigner(dkimKey))(message) : undefined;
   const dkim = await checkDkim(raw, config, settings.root, sign);
 
-  step('scoring with SpamAssassin (local tests)');
-  const { checkSpamScore } = await import('./spamassassin.js');
-  results.push(await checkSpamScore(dkim.raw, config.check.spamThreshold, options.env));
-
-  step('comparing client support with MJML\'s baseline');
-  const { checkClientSupport } = await import('./client-support.js');
-  results.push(await checkClientSupport(message.html));
-
-  step('rendering at 600 and 375 px in headless Chromium');
-  const { checkRendering } = await import('./render.js');
-  const rendering = await checkRendering(
+  const [{ checkSpamScore }, { checkClientSupport }, { checkRendering }] = await Promise.all([import('./spamassassin.js'), import('./client-support.js'), import('./render.js')]);
+  // SpamAssassin and Chromium are separate processes: running them side by side saves seconds.
+  step('SpamAssassin (local tests), Chromium at 600 and 375 px, client support against MJML\'s baseline');
+  const spam = checkSpamScore(dkim.raw, config.check.spamThreshold, options.env);
+  const rendering = checkRendering(
     message.html,
     {
       visibleTexts: [
@@ -97,8 +91,8 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
     },
     options.env,
   );
-  const { screenshots, ...renderingResult } = rendering;
-  results.push(renderingResult);
+  const [spamResult, clientSupport, { screenshots, ...renderingResult }] = await Promise.all([spam, checkClientSupport(message.html), rendering]);
+  results.push(spamResult, clientSupport, renderingResult);
   results.push(dkim.result);
 
   if (options.dns) {
