@@ -194,7 +194,7 @@ function startChild(args: string[], options: { cwd?: string; env?: NodeJS.Proces
   return { child, done, stdout: () => stdout };
 }
 
-async function startSink(): Promise<{ port: number; accepted(): Promise<number>; stop(): void }> {
+export async function startSink(): Promise<{ port: number; accepted(): Promise<number>; stop(): void }> {
   const sink = startChild([fileURLToPath(import.meta.url), 'sink']);
   const readLine = async (): Promise<string> => {
     for (;;) {
@@ -220,7 +220,7 @@ async function startSink(): Promise<{ port: number; accepted(): Promise<number>;
   };
 }
 
-async function makeProject(subscribers: number, connections: number): Promise<string> {
+export async function makeProject(subscribers: number, connections: number): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-bench-send-'));
   cpSync(path.join(repo, 'templates'), path.join(dir, 'templates'), { recursive: true });
   mkdirSync(path.join(dir, 'issues'));
@@ -239,7 +239,7 @@ async function makeProject(subscribers: number, connections: number): Promise<st
 
 const SECRET_ENV = { FINTECHWEEKLY_UNSUBSCRIBE_SECRET: 'bench-secret-0123456789', NO_COLOR: '1' };
 
-async function measureCli(port: number, subscribers: number, connections: number): Promise<SendBenchRow> {
+export async function measureCli(port: number, subscribers: number, connections: number): Promise<SendBenchRow> {
   const dir = await makeProject(subscribers, connections);
   try {
     const bin = path.join(repo, 'bin/fintechweekly.js');

@@ -57,7 +57,10 @@ export interface Recipient {
 
 export interface ComposedMessage {
   envelope: { from: string; to: string[] };
-  raw: Buffer;
+  /** The message as the template's shared chunks and this recipient's values: sent without copying. */
+  chunks: readonly Buffer[];
+  /** The whole message in one buffer (a copy, made on each access). */
+  readonly raw: Buffer;
 }
 
 const CRLF = '\r\n';
@@ -142,8 +145,14 @@ export function renderMessage(template: MessageTemplate, recipient: Recipient): 
     messageId: Buffer.from(recipient.messageId, 'utf8'),
     token: Buffer.from(recipient.token, 'utf8'),
   };
-  const raw = Buffer.concat(template.parts.map((part) => (typeof part === 'string' ? values[part] : part)));
-  return { envelope: { from: template.envelopeFrom, to: [recipient.email] }, raw };
+  const chunks = template.parts.map((part) => (typeof part === 'string' ? values[part] : part));
+  return {
+    envelope: { from: template.envelopeFrom, to: [recipient.email] },
+    chunks,
+    get raw() {
+      return Buffer.concat(chunks);
+    },
+  };
 }
 
 /** The header block of a composed message, for `send --dry-run`. */

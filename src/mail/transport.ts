@@ -20,7 +20,8 @@ import { classifySmtpError, smtpSuccess, type SmtpErrorLike, type SmtpOutcome, t
 
 export interface OutgoingMessage {
   envelope: { from: string; to: string[] };
-  raw: Buffer;
+  /** The message's bytes in order (a pre-composed message's shared chunks are not copied). */
+  chunks: readonly Buffer[];
 }
 
 export interface Transport {
@@ -222,7 +223,7 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
       const body = new Readable({
         read() {
           stage = 'data';
-          this.push(message.raw);
+          for (const chunk of message.chunks) this.push(chunk);
           this.push(null);
         },
       });
@@ -252,7 +253,7 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
     connections,
     description: describeSmtp(settings),
     async send(message) {
-      const raw = sign ? await sign(message.raw) : message.raw;
+      const chunks = sign ? [await sign(Buffer.concat(message.chunks))] : message.chunks;
       let pooled = await acquire();
       try {
         if (!pooled) {
@@ -263,7 +264,7 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
             return classifySmtpError({ ...pick(e), message: redact(e.message) }, 'connect');
           }
         }
-        const { outcome, usable } = await transact(pooled, { ...message, raw });
+        const { outcome, usable } = await transact(pooled, { envelope: message.envelope, chunks });
         if (!usable) pooled.alive = false;
         return outcome;
       } finally {
@@ -298,7 +299,7 @@ export async function openOutboxTransport(dir: string): Promise<Transport> {
     async send(message) {
       const n = ++written;
       const file = path.join(dir, `${String(n).padStart(6, '0')}-${(message.envelope.to[0] ?? 'message').replace(/[^A-Za-z0-9@._+-]/g, '_')}.eml`);
-      await writeFile(file, message.raw);
+      await writeFile(file, message.chunks);
       return smtpSuccess(`250 written to ${file}`);
     },
     async close() {},

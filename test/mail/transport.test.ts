@@ -34,7 +34,7 @@ describe('openSmtpTransport against a loopback server', () => {
     await sink?.close();
   });
   const base = { host: '127.0.0.1', secure: false, user: undefined, password: undefined, connections: 2, messageTimeoutMs: 10_000, dkim: undefined };
-  const message = { envelope: { from: 'newsletter@fintechweekly.example', to: ['reader@example.com'] }, raw: Buffer.from('Subject: hi\r\n\r\nhello\r\n') };
+  const message = { envelope: { from: 'newsletter@fintechweekly.example', to: ['reader@example.com'] }, chunks: [Buffer.from('Subject: hi\r\n'), Buffer.from('\r\nhello\r\n')] };
 
   it('sends pre-composed bytes and reports the 250 reply', async () => {
     sink = await startSmtpSink();
