@@ -10,7 +10,7 @@ import type { BuildWarning } from '../core/warnings.js';
 import { buildIssue } from '../build/build-issue.js';
 import { ensureCampaign, findCampaign, finishCampaign, markCampaignSending } from '../store/campaigns.js';
 import { openDb, type Db } from '../store/db.js';
-import { countDeliveries, DeliveryLog, markInterruptedUnknown, previewRecipients, snapshotDeliveries, type Delivery, type DeliveryState } from '../store/deliveries.js';
+import { countDeliveries, DeliveryLog, limitPageCache, markInterruptedUnknown, previewRecipients, snapshotDeliveries, type Delivery, type DeliveryState } from '../store/deliveries.js';
 import { acquireLock } from '../store/locks.js';
 import { RateLimiter, retryDelaySeconds } from './rate-limit.js';
 import { describeSmtp, openOutboxTransport, openSmtpTransport, resolveSmtpSettings, type Transport } from './transport.js';
@@ -201,6 +201,7 @@ async function deliver(db: Db, issue: { slug: string; file: string; contentHash:
       if (already) options.onProgress?.({ type: 'warning', message: `${issue.slug} changed since its send started: ${already} subscriber${already === 1 ? '' : 's'} received the earlier version, the rest get this one` });
     }
     const campaign = ensureCampaign(db, { slug: issue.slug, issuePath: path.relative(settings.root, issue.file), subject: template.subject, contentHash: issue.contentHash }, started);
+    limitPageCache(db);
     const interrupted = markInterruptedUnknown(db, campaign.id, started);
     snapshotDeliveries(db, campaign, config.sender.fromEmail, started);
     markCampaignSending(db, campaign.id, started);
