@@ -2,7 +2,7 @@ import libqp from 'libqp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyUnsubscribeToken } from '../../src/core/token.js';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
-import { address, ISSUE, SECRET, sendProject, type SendProject } from './send-project.js';
+import { address, ISSUE, repo, SECRET, sendProject, type SendProject } from './send-project.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -363,5 +363,44 @@ describe('send ISSUE with DKIM', () => {
     expect(result.stderr).toContain('cannot read the DKIM private key');
     expect(result.stderr).toContain('dkim.privateKeyPath');
     expect(sink.messages).toHaveLength(0);
+  });
+});
+
+describe('send ISSUE on a terminal', () => {
+  /** Runs the CLI in a pseudo-terminal (util-linux `script`) and answers the confirmation prompt. */
+  async function onTerminal(project: SendProject, smtpUrl: string, answer: 'y' | 'n'): Promise<{ code: number | null; output: string }> {
+    const { spawn } = await import('node:child_process');
+    const bin = `${repo}/bin/fintechweekly.js`;
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} send ${ISSUE} --force`, '/dev/null'], {
+      cwd: project.dir,
+      env: { PATH: process.env.PATH, HOME: project.dir, TERM: 'xterm', NO_COLOR: '1', FINTECHWEEKLY_UNSUBSCRIBE_SECRET: SECRET, FINTECHWEEKLY_SMTP_URL: smtpUrl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let answered = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!answered && output.includes('now?')) {
+        answered = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, output };
+  }
+  it('shows subject, sender and count, asks, and sends only after yes', async () => {
+    const { sink, project } = await setup(4);
+    const declined = await onTerminal(project, sink.url, 'n');
+    expect(declined.output).toContain('CEO Klarna Peringatkan Kehilangan Pekerjaan');
+    expect(declined.output).toContain('from FinTech Weekly <newsletter@fintechweekly.example>');
+    expect(declined.output).toContain('to 4 subscribers');
+    expect(declined.output).toContain('cancelled: nothing was sent');
+    expect(declined.code).toBe(1);
+    expect(sink.messages).toHaveLength(0);
+
+    const accepted = await onTerminal(project, sink.url, 'y');
+    expect(accepted.code).toBe(0);
+    expect(accepted.output).toContain('sent 4, failed 0');
+    expect(sink.messages).toHaveLength(4);
   });
 });
