@@ -308,8 +308,17 @@ async function deliver(db: Db, issue: { slug: string; file: string; contentHash:
         inFlight++;
         let outcome: SmtpOutcome;
         try {
-          const message = renderMessage(template, { email: row.email, name: row.name, messageId: row.messageId, token: createUnsubscribeToken(secret, row.subscriberId ?? 0, row.email) });
-          outcome = await (transport as Transport).send(message);
+          let message;
+          try {
+            message = renderMessage(template, { email: row.email, name: row.name, messageId: row.messageId, token: createUnsubscribeToken(secret, row.subscriberId ?? 0, row.email) });
+          } catch (error) {
+            // This one address cannot be put into a message (it never can): it fails, the run goes on.
+            settle(row, { kind: 'failed', code: undefined, reply: `not sent: ${(error as Error).message}` });
+            continue;
+          }
+          // The transport reports SMTP trouble as outcomes; anything it throws (a DKIM key that
+          // cannot sign) would fail every message, so it stops the run like a refused login.
+          outcome = await (transport as Transport).send(message).catch((error: unknown) => ({ kind: 'abort' as const, code: undefined, reply: (error as Error).message, fix: 'server' as const }));
         } finally {
           inFlight--;
         }
