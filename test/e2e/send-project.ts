@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { openDb } from '../../src/store/db.js';
 
 /**
@@ -30,29 +31,22 @@ export function address(i: number): string {
   return `reader${String(i).padStart(4, '0')}@example.com`;
 }
 
-export function sendProject(options: { subscribers: number; smtpUrl?: string; config?: string }): SendProject {
+/** `config` is merged into the test config one section deep (`{ smtp: { connections: 1 } }`). */
+export function sendProject(options: { subscribers: number; smtpUrl?: string; config?: Record<string, Record<string, unknown>> }): SendProject {
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-send-'));
   cpSync(path.join(repo, 'templates'), path.join(dir, 'templates'), { recursive: true });
   mkdirSync(path.join(dir, 'issues'));
   cpSync(path.join(repo, 'issues', `${ISSUE}.md`), path.join(dir, 'issues', `${ISSUE}.md`));
+  const config: Record<string, Record<string, unknown>> = {
+    sender: { fromName: 'FinTech Weekly', fromEmail: 'newsletter@fintechweekly.example', replyTo: 'editor@fintechweekly.example' },
+    test: { recipients: ['editor@example.com', 'second.editor@example.com'] },
+    smtp: { connections: 3, rate: 10000, messageTimeoutSeconds: 20 },
+    send: { maxAttempts: 3, retryBaseSeconds: 0 },
+  };
+  for (const [key, value] of Object.entries(options.config ?? {})) config[key] = { ...config[key], ...value };
   writeFileSync(
     path.join(dir, 'fintechweekly.config.yaml'),
-    `sender:
-  fromName: FinTech Weekly
-  fromEmail: newsletter@fintechweekly.example
-  replyTo: editor@fintechweekly.example
-publicUrl: https://news.fintechweekly.example
-unsubscribeMailto: unsubscribe@fintechweekly.example
-test:
-  recipients: [editor@example.com, second.editor@example.com]
-smtp:
-  connections: 3
-  rate: 10000
-  messageTimeoutSeconds: 20
-send:
-  maxAttempts: 3
-  retryBaseSeconds: 0
-${options.config ?? ''}`,
+    stringify({ ...config, publicUrl: 'https://news.fintechweekly.example', unsubscribeMailto: 'unsubscribe@fintechweekly.example' }),
   );
   const dbFile = path.join(dir, 'fintechweekly.db');
   const db = openDb(dbFile);

@@ -9,7 +9,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(subscribers: number, sinkOptions: Parameters<typeof startSmtpSink>[0] = {}, config?: string): Promise<{ sink: SmtpSink; project: SendProject }> {
+async function setup(subscribers: number, sinkOptions: Parameters<typeof startSmtpSink>[0] = {}, config?: Record<string, Record<string, unknown>>): Promise<{ sink: SmtpSink; project: SendProject }> {
   const sink = await startSmtpSink(sinkOptions);
   cleanups.push(() => sink.close());
   const project = sendProject({ subscribers, smtpUrl: sink.url, config });
@@ -176,6 +176,23 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(sink.received(lost)[0]!.parsed!.messageId).toBe(project.deliveries().get(lost)?.message_id);
   });
 
+  it('gives up on a message after smtp.messageTimeoutSeconds: unknown when the server went silent after DATA, deferred before', async () => {
+    const { sink, project } = await setup(
+      8,
+      { dataReply: (_n, envelope) => (envelope.to[0] === address(3) ? 'hang' : undefined), rcptReply: (to, attempt) => (to === address(6) && attempt === 1 ? 'hang' : undefined) },
+      { smtp: { connections: 2, messageTimeoutSeconds: 1 } },
+    );
+    const result = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
+    expect(result.code).toBe(75);
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 7, unknown: 1 });
+    const log = project.deliveries();
+    expect(log.get(address(3))).toMatchObject({ state: 'unknown' });
+    expect(log.get(address(3))?.last_reply).toContain('no reply within 1 s');
+    // The silent RCPT was before DATA: safe to retry, and the retry went through.
+    expect(log.get(address(6))).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(sink.received(address(6))).toHaveLength(1);
+  });
+
   it('after SIGKILL mid-run, a rerun delivers to everyone exactly once except the deliveries it reports unknown', async () => {
     const hooks: { kill?: () => void } = {};
     const { sink, project } = await setup(150, {
@@ -334,7 +351,7 @@ describe('send ISSUE with DKIM', () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const { writeFileSync } = await import('node:fs');
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const { sink, project } = await setup(3, {}, 'dkim:\n  domain: fintechweekly.example\n  selector: fw2026\n  privateKeyPath: keys/dkim.pem\n');
+    const { sink, project } = await setup(3, {}, { dkim: { domain: 'fintechweekly.example', selector: 'fw2026', privateKeyPath: 'keys/dkim.pem' } });
     const { mkdirSync } = await import('node:fs');
     mkdirSync(`${project.dir}/keys`);
     writeFileSync(`${project.dir}/keys/dkim.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -357,7 +374,7 @@ describe('send ISSUE with DKIM', () => {
   });
 
   it('says which key file it cannot read', async () => {
-    const { sink, project } = await setup(1, {}, 'dkim:\n  domain: fintechweekly.example\n  selector: fw2026\n  privateKeyPath: keys/missing.pem\n');
+    const { sink, project } = await setup(1, {}, { dkim: { domain: 'fintechweekly.example', selector: 'fw2026', privateKeyPath: 'keys/missing.pem' } });
     const result = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot read the DKIM private key');

@@ -14,7 +14,8 @@
  *   await sink.close();
  *
  * rcptReply/dataReply return an SMTP code (4xx/5xx) to refuse, 'drop' (dataReply only) to destroy
- * the connection without replying, or undefined to accept. `attempt` counts RCPT TO commands for
+ * the connection without replying, 'hang' to never answer (the client's timeout must act), or
+ * undefined to accept. `attempt` counts RCPT TO commands for
  * that address, `n` counts message bodies received (1-based). STARTTLS is off (the client would
  * reject the self-signed certificate); smtp-server waits 100 ms before greeting each connection.
  */
@@ -30,8 +31,8 @@ export interface SinkMessage {
 
 export interface SmtpSinkOptions {
   auth?: { user: string; password: string };
-  rcptReply?: (address: string, attempt: number) => number | undefined;
-  dataReply?: (n: number, envelope: SinkMessage['envelope']) => number | 'drop' | undefined;
+  rcptReply?: (address: string, attempt: number) => number | 'hang' | undefined;
+  dataReply?: (n: number, envelope: SinkMessage['envelope']) => number | 'drop' | 'hang' | undefined;
   /** Parse accepted messages with mailparser (default true; off for benchmarks). */
   parse?: boolean;
 }
@@ -41,6 +42,7 @@ export interface SmtpSink {
   /** FINTECHWEEKLY_SMTP_URL for this sink (with the credentials when auth is set). */
   url: string;
   messages: SinkMessage[];
+  /** Bodies received and then cut off ('drop') or never answered ('hang'). */
   dropped: SinkMessage[];
   received(address: string): SinkMessage[];
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const attempt = (rcptAttempts.get(address.address) ?? 0) + 1;
       rcptAttempts.set(address.address, attempt);
       const code = options.rcptReply?.(address.address, attempt);
+      if (code === 'hang') return;
       callback(code ? smtpError(code) : null);
     },
     onData(stream, session, callback) {
@@ -80,6 +83,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) };
         const raw = Buffer.concat(chunks);
         const reply = options.dataReply?.(++bodies, envelope);
+        if (reply === 'hang') {
+          dropped.push({ envelope, raw, parsed: undefined });
+          return;
+        }
         if (reply === 'drop') {
           dropped.push({ envelope, raw, parsed: undefined });
           for (const connection of server.connections as Set<{ session?: { id?: string }; _socket?: { destroy(): void } }>) {
