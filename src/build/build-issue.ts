@@ -5,9 +5,10 @@ import type { Settings } from '../config/load.js';
 import type { Lang } from '../config/schema.js';
 import { decodeIssue, parseIssue, type FrontMatter } from '../core/front-matter.js';
 import { PREVIEW_TOKEN, UNSUBSCRIBE_TOKEN_MARKER } from '../core/placeholders.js';
-import { createIssueRenderer, type CompileMjml, type IssueRenderer } from '../core/render.js';
+import type { IssueRenderer } from '../core/render.js';
 import type { BuildWarning } from '../core/warnings.js';
 import { resolveIssueRef, slugFromFileName } from './issue-files.js';
+import { mjmlCompiler } from './mjml-compiler.js';
 import { packageVersion } from './package-version.js';
 import { readTemplate, type LoadedTemplate } from './template-files.js';
 
@@ -53,13 +54,15 @@ interface CacheRecord {
 }
 
 // One renderer per template version for the whole process: 50 issues parse the template once and
-// import MJML once; an unchanged issue whose output is cached imports MJML not at all.
+// load MJML once; an unchanged issue whose output is cached loads MJML not at all.
+// The renderer's modules (Markdown, sanitizer, template engine, html-to-text) load only for a render.
 const renderers = new Map<string, Promise<IssueRenderer>>();
 
 function rendererFor(template: LoadedTemplate): Promise<IssueRenderer> {
   let renderer = renderers.get(template.hash);
   if (!renderer) {
-    renderer = import('mjml').then(({ default: mjml2html }) => createIssueRenderer(template.source, mjml2html as unknown as CompileMjml));
+    const compile = mjmlCompiler();
+    renderer = import('../core/render.js').then(({ createIssueRenderer }) => createIssueRenderer(template.source, compile));
     renderer.catch(() => renderers.delete(template.hash));
     renderers.set(template.hash, renderer);
   }

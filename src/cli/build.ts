@@ -1,9 +1,10 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { BuiltIssue } from '../build/build-issue.js';
 import { isFintechWeeklyError } from '../core/errors.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';
-import { statSync } from 'node:fs';
 
 interface BuildFlags {
   out?: string;
@@ -30,21 +31,23 @@ export function registerBuild(program: Command): void {
     .option('--json', 'print one JSON report per issue on stdout')
     .action(async (refs: string[], flags: BuildFlags) => {
       const out = createOutput({ json: flags.json });
-      const { buildIssue } = await import('../build/build-issue.js');
       const { listIssueFiles } = await import('../build/issue-files.js');
       const project = settings();
       const targets = refs.length > 0 ? refs : listIssueFiles(project);
+      const { mayNeedRender } = await import('../build/staleness.js');
+      if (mayNeedRender(project, targets, flags.out)) (await import('../build/mjml-compiler.js')).warmUpMjml();
+      const { buildIssue } = await import('../build/build-issue.js');
       if (targets.length === 0) {
         out.warn(`no issues to build in ${project.config.paths.issues}/ (create one with "fintechweekly new")`);
       }
-      const reports: IssueReport[] = [];
-      const archived: Awaited<ReturnType<typeof buildIssue>>[] = [];
-      for (const ref of targets) {
+      const builtBySlot = new Array<BuiltIssue | undefined>(targets.length);
+      // A few issues in flight at once: one renders its Markdown and template while MJML compiles another.
+      const reports = await mapWithConcurrency(targets, 4, async (ref, slot): Promise<IssueReport> => {
         const shown = path.isAbsolute(ref) ? path.relative(process.cwd(), ref) : ref;
         try {
           const built = await buildIssue(project, ref, { outDir: flags.out });
-          archived.push(built);
-          reports.push({
+          builtBySlot[slot] = built;
+          return {
             slug: built.slug,
             file: path.relative(process.cwd(), built.file),
             ok: true,
@@ -53,14 +56,15 @@ export function registerBuild(program: Command): void {
             bytes: { html: statSync(built.outputs.html).size, text: statSync(built.outputs.text).size },
             warnings: built.warnings,
             errors: [],
-          });
+          };
         } catch (error) {
           if (!isFintechWeeklyError(error)) throw error;
-          reports.push({ slug: null, file: shown, ok: false, warnings: [], errors: error.message.split('\n') });
           printFailure(out, error.message, error.hint);
+          return { slug: null, file: shown, ok: false, warnings: [], errors: error.message.split('\n') };
         }
-      }
+      });
       for (const report of reports.filter((r) => r.ok)) printSuccess(out, report);
+      const archived = builtBySlot.filter((b): b is BuiltIssue => b !== undefined);
       // The web version of each issue and the archive index (W's src/build/archive.ts).
       if (archived.length > 0) (await import('../build/archive.js')).writeArchive(project, archived, path.resolve(project.root, flags.out ?? project.config.paths.dist));
       out.result(reports);
@@ -80,4 +84,18 @@ function printSuccess(out: Output, report: IssueReport): void {
   const sizes = report.bytes ? ` (${kb(report.bytes.html)} html, ${kb(report.bytes.text)} text${report.fromCache ? ', unchanged' : ''})` : '';
   out.info(`${out.paint('green', 'built')} ${report.slug} -> ${report.outputs?.html}${sizes}`);
   for (const warning of report.warnings) out.warn(`${report.file}: ${warning.message}`);
+}
+
+/** Runs `task` over `items` with at most `limit` at a time; results keep the items' order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

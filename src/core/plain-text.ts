@@ -1,4 +1,4 @@
-import { convert, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
+import { compile, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
 
 // Headings keep their case (Indonesian all-caps reads as shouting) and are marked the Markdown way.
 const heading: FormatCallback = (elem, walk, builder, formatOptions) => {
@@ -22,9 +22,12 @@ const OPTIONS: HtmlToTextOptions = {
   ],
 };
 
+// Compiling the options (selectors) once matters: it costs more than converting a whole issue.
+const convert = compile(OPTIONS);
+
 /** The body's HTML as readable plain text: links as `text <url>`, headings marked, tables as columns. */
 export function htmlToPlainText(html: string): string {
-  return convert(html, OPTIONS).trim();
+  return convert(html).trim();
 }
 
 export interface PlainTextLink {

@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, so their figures come from the same
+ * machine state. The send benchmark joins when bench/send.ts exists.
+ */
+import { existsSync } from 'node:fs';
+import { benchBuild } from './build.js';
+
+await benchBuild();
+
+const sendBench = new URL('./send.js', import.meta.url);
+if (existsSync(sendBench)) {
+  const { benchSend } = (await import(sendBench.href)) as { benchSend: () => Promise<unknown> };
+  process.stdout.write('\n');
+  await benchSend();
+}
