@@ -40,8 +40,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, [bin, ...args], {
+export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): CliResult {
+  const result = spawnSync(process.execPath, [...nodeArgs, bin, ...args], {
     cwd,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1', ...env },
