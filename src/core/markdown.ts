@@ -27,8 +27,9 @@ const marked = new Marked({
   },
 });
 
-// Inline styles, because many mail clients drop <style> blocks. They replace any style an
-// editor wrote in raw HTML (style attributes are not allowed otherwise).
+// Inline styles, because many mail clients drop <style> blocks (and inlining them with MJML's
+// juice would cost more than the rest of a compile). They replace any style an editor wrote in
+// raw HTML (style attributes are not allowed otherwise).
 const STYLE = {
   img: 'max-width:100%;height:auto;border:0;display:block;',
   table: 'border-collapse:collapse;width:100%;max-width:100%;',
@@ -38,13 +39,21 @@ const STYLE = {
   link: 'word-break:break-word;overflow-wrap:anywhere;',
   tableWrapper: 'width:100%;max-width:100%;overflow-x:auto;',
   blockquote: 'margin:0 0 16px 0;padding:4px 0 4px 16px;border-left:4px solid #d5dae1;',
+  paragraph: 'margin:0 0 16px 0;',
+  h2: 'font-size:20px;line-height:1.35;margin:28px 0 8px 0;',
+  h3: 'font-size:17px;line-height:1.35;margin:20px 0 6px 0;',
 } as const;
 
 const BLOCK_TAGS = ['p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'li', 'pre', 'div'];
 const INLINE_TAGS = ['a', 'img', 'strong', 'b', 'em', 'i', 'del', 's', 'u', 'sub', 'sup', 'code', 'span', 'small', 'mark'];
 const TABLE_TAGS = ['table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td'];
 
-export function markdownToEmailHtml(markdown: string): EmailBody {
+export interface EmailBodyOptions {
+  /** Colour of links (the brand's primary colour). */
+  linkColor: string;
+}
+
+export function markdownToEmailHtml(markdown: string, { linkColor }: EmailBodyOptions = { linkColor: '#0b5cff' }): EmailBody {
   const rendered = marked.parse(markdown) as string;
   const references: BodyReferences = { links: [], images: [] };
   const withStyle = (style: string) => (tagName: string, attribs: sanitizeHtml.Attributes) => ({ tagName, attribs: { ...attribs, style } });
@@ -65,6 +74,9 @@ export function markdownToEmailHtml(markdown: string): EmailBody {
       pre: ['style'],
       code: ['style'],
       blockquote: ['style'],
+      p: ['style'],
+      h2: ['style'],
+      h3: ['style'],
     },
     allowedClasses: { div: [TABLE_WRAPPER_CLASS] },
     allowedSchemes: ['http', 'https', 'mailto'],
@@ -74,7 +86,7 @@ export function markdownToEmailHtml(markdown: string): EmailBody {
     transformTags: {
       a: (tagName, attribs) => {
         if (attribs.href !== undefined) references.links.push(attribs.href);
-        return { tagName, attribs: { ...attribs, style: STYLE.link } };
+        return { tagName, attribs: { ...attribs, style: `${STYLE.link}color:${linkColor};` } };
       },
       img: (tagName, attribs) => {
         references.images.push({ src: attribs.src ?? '', alt: attribs.alt });
@@ -86,6 +98,9 @@ export function markdownToEmailHtml(markdown: string): EmailBody {
       pre: withStyle(STYLE.pre),
       code: withStyle(STYLE.code),
       blockquote: withStyle(STYLE.blockquote),
+      p: withStyle(STYLE.paragraph),
+      h2: withStyle(STYLE.h2),
+      h3: withStyle(STYLE.h3),
       div: (tagName, attribs) => {
         const tableWrapper: sanitizeHtml.Attributes = { class: TABLE_WRAPPER_CLASS, style: STYLE.tableWrapper };
         return { tagName, attribs: attribs.class === TABLE_WRAPPER_CLASS ? tableWrapper : {} };

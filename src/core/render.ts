@@ -65,7 +65,7 @@ export function createIssueRenderer(template: TemplateSource, compile: CompileMj
   return {
     async render({ parsed: issue, slug, file, config }) {
       const strings = interfaceStrings(template, issue.lang);
-      const body = markdownToEmailHtml(issue.markdown);
+      const body = markdownToEmailHtml(issue.markdown, { linkColor: config.brand.colors.primary });
       const publicUrl = config.publicUrl.replace(/\/+$/, '');
       const links = {
         unsubscribeUrl: unsubscribeUrl(publicUrl, UNSUBSCRIBE_TOKEN_MARKER),

@@ -32,7 +32,7 @@ describe('markdownToEmailHtml', () => {
   it('lets code blocks and long words wrap', () => {
     const { html } = markdownToEmailHtml('```\nconst x = 1;\n```\n\n[https://example.com/very/long](https://example.com/very/long)');
     expect(html).toMatch(/<pre style="white-space:pre-wrap;[^"]*overflow-wrap:anywhere/);
-    expect(html).toMatch(/<a href="[^"]+" style="word-break:break-word;overflow-wrap:anywhere">/);
+    expect(html).toMatch(/<a href="[^"]+" style="word-break:break-word;overflow-wrap:anywhere;color:#0b5cff">/);
   });
 
   it('does not let raw HTML pick the table wrapper\'s style', () => {

@@ -67,7 +67,7 @@ describe('the Klarna issue', () => {
 
   it('has the "Lihat Asli" button to the source, then the disclaimer and the footer', () => {
     const { html } = rendered;
-    const button = html.search(/<a href="https:\/\/news\.fintechweekly\.example\/klarna-ai-resesi"[^>]*>\s*Lihat Asli\s*<\/a>/);
+    const button = html.search(/<a\s+href="https:\/\/news\.fintechweekly\.example\/klarna-ai-resesi"[^>]*>\s*Lihat Asli\s*<\/a>/);
     expect(button).toBeGreaterThan(html.indexOf('Ini tentang konsekuensi.'));
     const disclaimer = html.indexOf('Newsletter ini mungkin berisi konten pihak ketiga');
     expect(disclaimer).toBeGreaterThan(button);
