@@ -266,14 +266,13 @@ async function deliver(db: Db, issue: { slug: string; file: string; contentHash:
         const attempt = (attemptsThisRun.get(row.id) ?? 0) + 1;
         attemptsThisRun.set(row.id, attempt);
         counts.deferred++;
+        const delaySeconds = retryDelaySeconds(attempt, config.send.retryBaseSeconds, config.send.retryMaxSeconds);
+        const dueAt = new Date(at.getTime() + delaySeconds * 1000);
+        // Out of attempts for this run, the row still carries when a later run (dispatch) may try again.
+        log.record({ ...base, state: 'deferred', nextAttemptAt: dueAt });
         if (attempt < config.send.maxAttempts) {
-          const delaySeconds = retryDelaySeconds(attempt, config.send.retryBaseSeconds, config.send.retryMaxSeconds);
-          const dueAt = new Date(at.getTime() + delaySeconds * 1000);
           retries.push({ row: { ...row, state: 'deferred' }, dueAt: dueAt.getTime() });
-          log.record({ ...base, state: 'deferred', nextAttemptAt: dueAt });
           options.onProgress?.({ type: 'retry', email: row.email, reply: outcome.reply, attempt, delaySeconds });
-        } else {
-          log.record({ ...base, state: 'deferred', nextAttemptAt: null });
         }
       } else if (outcome.kind !== 'abort') {
         counts[outcome.kind]++;

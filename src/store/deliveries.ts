@@ -38,8 +38,10 @@ function registerFunctions(db: Db): void {
 }
 
 /**
- * Adds a pending delivery for every active subscriber that has none yet, in one statement: the
- * list is never loaded into memory. Safe to repeat: existing rows (whatever their state) are kept.
+ * Takes the campaign's recipient list: a pending delivery for every active subscriber, in one
+ * statement (the list is never loaded into memory). Only the first run of a campaign takes it: a
+ * resumed send, or dispatch retrying deferred rows days later, must not mail an old issue to people
+ * who subscribed after it went out. One statement, so a crash leaves all of the list or none of it.
  */
 export function snapshotDeliveries(db: Db, campaign: { id: number; slug: string }, fromEmail: string, now: Date): number {
   registerFunctions(db);
@@ -47,9 +49,11 @@ export function snapshotDeliveries(db: Db, campaign: { id: number; slug: string 
   return db
     .prepare(
       `INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, state, message_id, created_at, updated_at)
-       SELECT ?, id, email, name, 'pending', fw_message_id(?, email, ?), ?, ? FROM subscribers WHERE status = 'active' ORDER BY id`,
+       SELECT @campaign, id, email, name, 'pending', fw_message_id(@slug, email, @from), @at, @at FROM subscribers
+       WHERE status = 'active' AND NOT EXISTS (SELECT 1 FROM deliveries WHERE campaign_id = @campaign)
+       ORDER BY id`,
     )
-    .run(campaign.id, campaign.slug, fromEmail, at, at).changes;
+    .run({ campaign: campaign.id, slug: campaign.slug, from: fromEmail, at }).changes;
 }
 
 /**
@@ -77,15 +81,18 @@ export function countDeliveries(db: Db, campaignId: number): Record<DeliveryStat
 }
 
 /**
- * Who a send would go to now, without writing anything (for --dry-run): active subscribers with
- * no row yet, plus rows still to send.
+ * Who a send would go to now, without writing anything (for --dry-run): the active subscribers when
+ * the campaign has no list yet (see snapshotDeliveries), otherwise its rows still to send.
  */
 export function previewRecipients(db: Db, campaignId: number | undefined, retryUnknown: boolean, sample: number): { count: number; sample: { email: string; name: string | null }[] } {
   const open = retryUnknown ? `'pending', 'sending', 'deferred', 'unknown'` : `'pending', 'deferred'`;
-  const where = `s.status = 'active' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = @campaign AND d.email = s.email AND d.state NOT IN (${open}))`;
   const params = { campaign: campaignId ?? -1 };
-  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM subscribers s WHERE ${where}`).get(params) as { n: number };
-  const rows = db.prepare(`SELECT s.email, s.name FROM subscribers s WHERE ${where} ORDER BY s.id LIMIT ${Math.max(0, Math.floor(sample))}`).all(params) as { email: string; name: string | null }[];
+  const hasList = db.prepare('SELECT 1 FROM deliveries WHERE campaign_id = @campaign LIMIT 1').get(params) !== undefined;
+  const from = hasList
+    ? `deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.campaign_id = @campaign AND d.state IN (${open}) AND s.status = 'active'`
+    : `subscribers s WHERE s.status = 'active'`;
+  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM ${from}`).get(params) as { n: number };
+  const rows = db.prepare(`SELECT s.email, s.name FROM ${from} ORDER BY s.id LIMIT ${Math.max(0, Math.floor(sample))}`).all(params) as { email: string; name: string | null }[];
   return { count: n, sample: rows };
 }
 

@@ -113,6 +113,9 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(first.code).toBe(75);
     expect(first.stdout).toContain('1 deferred: run the same command again later');
     expect(project.deliveries().get(address(2))).toMatchObject({ state: 'deferred', attempts: 3, last_code: 452 });
+    // A later run (dispatch from cron) must know when it may try again.
+    const [row] = project.sql<{ next_attempt_at: string | null }>('SELECT next_attempt_at FROM deliveries WHERE email = ?', address(2));
+    expect(row?.next_attempt_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     serverBusy = false;
     const second = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(second.code).toBe(0);
@@ -294,6 +297,17 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect((await project.run(['send', ISSUE, '--yes', '--force'])).code).toBe(0);
     expect(sink.messages).toHaveLength(10);
     expect([...countsByAddress(sink).values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('a rerun resumes the list taken by the first run: people who subscribed since do not get the old issue', async () => {
+    const { sink, project } = await setup(6);
+    expect((await project.run(['send', ISSUE, '--yes', '--force', '--limit', '2'])).code).toBe(0);
+    expect((await project.run(['subscribers', 'add', 'latecomer@example.com'])).code).toBe(0);
+    const dryRun = await project.run(['send', ISSUE, '--dry-run', '--json']);
+    expect(dryRun.stdout).not.toContain('latecomer@example.com');
+    expect((await project.run(['send', ISSUE, '--yes', '--force'])).code).toBe(0);
+    expect(sink.messages).toHaveLength(6);
+    expect(sink.received('latecomer@example.com')).toHaveLength(0);
   });
 
   it('--test goes only to the test recipients with [TEST] and records nothing', async () => {
