@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
-import { scaffoldIssue } from '../core/scaffold.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
 
@@ -39,6 +38,7 @@ export function registerNew(program: Command): void {
       }
       if (!title) throw new UsageError('--title is required', { hint: 'Run it in a terminal to be asked, or pass --title "..." (with --yes in scripts).' });
       date ??= today(project.config.timezone);
+      const { scaffoldIssue } = await import('../core/scaffold.js');
       const { fileName, text } = scaffoldIssue({ title, date, source, lang: project.config.lang });
       const dir = path.resolve(project.root, project.config.paths.issues);
       const file = path.join(dir, fileName);
