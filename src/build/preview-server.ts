@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
-import { isFintechWeeklyError } from '../core/errors.js';
+import { FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
 import { PREVIEW_TOKEN, UNSUBSCRIBE_TOKEN_MARKER } from '../core/placeholders.js';
 import { buildIssue } from './build-issue.js';
 import { resolveIssueRef } from './issue-files.js';
@@ -116,7 +116,9 @@ export async function startPreview(options: PreviewOptions): Promise<PreviewServ
     return undefined;
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new FintechWeeklyError(`port ${options.port} on 127.0.0.1 is already in use`, { hint: 'Stop the other preview, or pass --port with another number (0 picks a free one).' }) : error),
+    );
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
 

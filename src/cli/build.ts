@@ -41,9 +41,16 @@ export function registerBuild(program: Command): void {
         out.warn(`no issues to build in ${project.config.paths.issues}/ (create one with "fintechweekly new")`);
       }
       const builtBySlot = new Array<BuiltIssue | undefined>(targets.length);
+      const { duplicateSlugs } = await import('../build/duplicate-slugs.js');
+      const duplicates = duplicateSlugs(project, targets);
       // A few issues in flight at once: one renders its Markdown and template while MJML compiles another.
       const reports = await mapWithConcurrency(targets, 4, async (ref, slot): Promise<IssueReport> => {
         const shown = path.isAbsolute(ref) ? path.relative(process.cwd(), ref) : ref;
+        const duplicate = duplicates.get(slot);
+        if (duplicate) {
+          printFailure(out, duplicate, 'Give one of them another slug: in its front matter, or rename the file.');
+          return { slug: null, file: shown, ok: false, warnings: [], errors: [duplicate] };
+        }
         try {
           const built = await buildIssue(project, ref, { outDir: flags.out });
           builtBySlot[slot] = built;

@@ -79,6 +79,16 @@ describe('fintechweekly build: bad input', () => {
     expect(result.stderr).toMatch(/^error: issue "no-such-issue" not found/m);
   });
 
+  it('two issues with the same slug: the second is refused and the first one\'s output is left alone', () => {
+    project = tempProject();
+    project.write('issues/zz-copy.md', fm(`title: Salinan\ndate: 2026-11-28\nslug: ${KLARNA}`));
+    const result = runCli(project.dir, ['build']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^error: issues/zz-copy\\.md: slug: "${KLARNA}" is already the slug of issues/${KLARNA}\\.md`, 'm'));
+    expect(readFileSync(path.join(project.dir, 'dist', KLARNA, 'email.html'), 'utf8')).toContain('CEO Klarna Peringatkan');
+    expect(readFileSync(path.join(project.dir, 'dist', KLARNA, 'email.html'), 'utf8')).not.toContain('Salinan');
+  });
+
   it('a failed rebuild keeps the previous good output', () => {
     project = tempProject();
     expect(runCli(project.dir, ['build']).code).toBe(0);
