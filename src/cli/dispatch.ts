@@ -55,7 +55,7 @@ export function registerDispatch(program: Command): void {
             else log(`${c.slug}: ${c.change} by send_at in ${c.file} for ${describeInstant(new Date(c.sendAt), zone)}`);
           }
 
-          const due = dueCampaigns(db, new Date(), project.config.send.retryMaxSeconds);
+          const due = dueCampaigns(db, new Date());
           if (due.length === 0) {
             const next = listSchedules(db).find((e) => e.status === 'scheduled' && e.sendAt);
             log(`dispatch: nothing due${next?.sendAt ? ` (next: ${next.slug} at ${describeInstant(new Date(next.sendAt), zone)})` : ''}`);

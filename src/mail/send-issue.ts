@@ -266,11 +266,13 @@ async function deliver(db: Db, issue: { slug: string; file: string; contentHash:
         const attempt = (attemptsThisRun.get(row.id) ?? 0) + 1;
         attemptsThisRun.set(row.id, attempt);
         counts.deferred++;
-        const delaySeconds = retryDelaySeconds(attempt, config.send.retryBaseSeconds, config.send.retryMaxSeconds);
+        const retryInThisRun = attempt < config.send.maxAttempts;
+        // Out of attempts for this run, the row still says when a later run (dispatch) may try
+        // again: after the longest backoff, so a throttling server is not asked by every cron run.
+        const delaySeconds = retryInThisRun ? retryDelaySeconds(attempt, config.send.retryBaseSeconds, config.send.retryMaxSeconds) : config.send.retryMaxSeconds;
         const dueAt = new Date(at.getTime() + delaySeconds * 1000);
-        // Out of attempts for this run, the row still carries when a later run (dispatch) may try again.
         log.record({ ...base, state: 'deferred', nextAttemptAt: dueAt });
-        if (attempt < config.send.maxAttempts) {
+        if (retryInThisRun) {
           retries.push({ row: { ...row, state: 'deferred' }, dueAt: dueAt.getTime() });
           options.onProgress?.({ type: 'retry', email: row.email, reply: outcome.reply, attempt, delaySeconds });
         }

@@ -167,13 +167,13 @@ export interface DueCampaign {
  * - scheduled campaigns whose time has come;
  * - campaigns a run left unfinished: still 'sending' with deliveries pending or in flight, or with
  *   none snapshotted yet (a crash, or a send running right now: the campaign lock tells them apart);
- * - campaigns with deferred deliveries whose retry time has passed. A delivery that used up its
- *   attempts in a run has no retry time: it waits `retryAfterSeconds` after its last attempt, so a
- *   throttling server is not asked again by every cron run.
+ * - campaigns with deferred deliveries whose retry time has passed (the engine gives a delivery
+ *   that used up its attempts in a run the longest backoff, so a throttling server is not asked
+ *   again by every cron run).
  * A campaign that only has `unknown` deliveries left is not due: those are not resent without
  * `send --retry-unknown`, so dispatching it would only repeat the same report every few minutes.
  */
-export function dueCampaigns(db: Db, now: Date, retryAfterSeconds = 0): DueCampaign[] {
+export function dueCampaigns(db: Db, now: Date): DueCampaign[] {
   const rows = db
     .prepare(
       `SELECT slug, issue_path, send_at,
@@ -185,13 +185,13 @@ export function dueCampaigns(db: Db, now: Date, retryAfterSeconds = 0): DueCampa
                 WHEN status IN ('sending', 'done') AND EXISTS (
                   SELECT 1 FROM deliveries d
                    WHERE d.campaign_id = c.id AND d.state = 'deferred'
-                     AND (d.next_attempt_at <= @now OR (d.next_attempt_at IS NULL AND d.updated_at <= @retryBefore))) THEN 'deferred'
+                     AND d.next_attempt_at <= @now) THEN 'deferred'
               END AS reason
          FROM campaigns c
         WHERE reason IS NOT NULL AND (status <> 'scheduled' OR send_at <= @now)
         ORDER BY COALESCE(send_at, started_at, created_at), id`,
     )
-    .all({ now: now.toISOString(), retryBefore: new Date(now.getTime() - retryAfterSeconds * 1000).toISOString() }) as { slug: string; issue_path: string; send_at: string | null; reason: DueReason }[];
+    .all({ now: now.toISOString() }) as { slug: string; issue_path: string; send_at: string | null; reason: DueReason }[];
   return rows.map((r) => ({ slug: r.slug, issuePath: r.issue_path, sendAt: r.send_at, reason: r.reason }));
 }
 

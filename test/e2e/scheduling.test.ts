@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(subscribers: number, config?: string): Promise<{ sink: SmtpSink; project: SendProject }> {
+async function setup(subscribers: number, config?: Record<string, unknown>): Promise<{ sink: SmtpSink; project: SendProject }> {
   const sink = await startSmtpSink();
   cleanups.push(() => sink.close());
   const project = sendProject({ subscribers, smtpUrl: sink.url, config });
@@ -133,7 +133,7 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
   });
 
   it('reads --at in a DST zone with the offset of that date (America/New_York)', async () => {
-    const { project } = await setup(1, 'timezone: America/New_York\n');
+    const { project } = await setup(1, { timezone: 'America/New_York' });
     const summer = await project.run(['schedule', ISSUE, '--at', '2099-07-15T09:00', '--json']);
     expect(JSON.parse(summer.stdout)).toMatchObject({ sendAt: '2099-07-15T13:00:00.000Z' });
     const winter = await project.run(['schedule', ISSUE, '--at', '2099-01-15T09:00']);
@@ -205,7 +205,7 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     // Not asked again by every cron run: the next try waits send.retryMaxSeconds (600 s here).
     expect((await project.run(['dispatch'])).stdout).toMatch(/nothing due/);
     expect(sink.messages).toHaveLength(2);
-    project.sql(`UPDATE deliveries SET updated_at = '2000-01-01T00:00:00.000Z' WHERE state = 'deferred' RETURNING id`);
+    project.sql(`UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE state = 'deferred' RETURNING id`);
     refuse = false;
     const second = await project.run(['dispatch']);
     expect(second.stdout).toContain('retrying deferred deliveries');

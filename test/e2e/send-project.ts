@@ -31,19 +31,24 @@ export function address(i: number): string {
   return `reader${String(i).padStart(4, '0')}@example.com`;
 }
 
-/** `config` is merged into the test config one section deep (`{ smtp: { connections: 1 } }`). */
-export function sendProject(options: { subscribers: number; smtpUrl?: string; config?: Record<string, Record<string, unknown>> }): SendProject {
+const isSection = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `config` is merged into the test config one section deep (`{ smtp: { connections: 1 } }`); other keys replace. */
+export function sendProject(options: { subscribers: number; smtpUrl?: string; config?: Record<string, unknown> }): SendProject {
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-send-'));
   cpSync(path.join(repo, 'templates'), path.join(dir, 'templates'), { recursive: true });
   mkdirSync(path.join(dir, 'issues'));
   cpSync(path.join(repo, 'issues', `${ISSUE}.md`), path.join(dir, 'issues', `${ISSUE}.md`));
-  const config: Record<string, Record<string, unknown>> = {
+  const config: Record<string, unknown> = {
     sender: { fromName: 'FinTech Weekly', fromEmail: 'newsletter@fintechweekly.example', replyTo: 'editor@fintechweekly.example' },
     test: { recipients: ['editor@example.com', 'second.editor@example.com'] },
     smtp: { connections: 3, rate: 10000, messageTimeoutSeconds: 20 },
     send: { maxAttempts: 3, retryBaseSeconds: 0 },
   };
-  for (const [key, value] of Object.entries(options.config ?? {})) config[key] = { ...config[key], ...value };
+  for (const [key, value] of Object.entries(options.config ?? {})) {
+    const current = config[key];
+    config[key] = isSection(value) && isSection(current) ? { ...current, ...value } : value;
+  }
   writeFileSync(
     path.join(dir, 'fintechweekly.config.yaml'),
     stringify({ ...config, publicUrl: 'https://news.fintechweekly.example', unsubscribeMailto: 'unsubscribe@fintechweekly.example' }),

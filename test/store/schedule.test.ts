@@ -75,17 +75,6 @@ describe('schedule store', () => {
     expect(listSchedules(db)[0]?.counts).toMatchObject({ deferred: 1, sent: 0 });
   });
 
-  it('a deferred delivery without a retry time (its run gave up) waits retryAfterSeconds after its last attempt', () => {
-    scheduleCampaign(db, { ...issue, sendAt: now });
-    db.prepare(`UPDATE campaigns SET status = 'sending'`).run();
-    db.prepare(
-      `INSERT INTO deliveries (campaign_id, email, state, message_id, next_attempt_at, created_at, updated_at)
-       VALUES (1, 'a@example.com', 'deferred', '<m@example.com>', NULL, '', '2026-12-01T00:00:00.000Z')`,
-    ).run();
-    expect(dueCampaigns(db, at('2026-12-01T00:09:59Z'), 600)).toEqual([]);
-    expect(dueCampaigns(db, at('2026-12-01T00:10:00Z'), 600)).toMatchObject([{ slug: 'klarna', reason: 'deferred' }]);
-  });
-
   it('front matter schedules, moves and drops its own schedule but never overrides the editor', () => {
     expect(syncFrontMatterSchedule(db, { ...issue, sendAt: at('2026-12-02T00:00:00Z') })).toEqual({ change: 'scheduled', sendAt: '2026-12-02T00:00:00.000Z' });
     expect(syncFrontMatterSchedule(db, { ...issue, sendAt: at('2026-12-02T00:00:00Z') })).toBeUndefined();

@@ -26,13 +26,13 @@ afterEach(() => {
 const campaign = () => ensureCampaign(db, { slug: 'klarna', issuePath: 'issues/klarna.md', subject: 'Klarna', contentHash: 'h1' }, now);
 
 describe('send log', () => {
-  it('snapshots active subscribers once; a repeat adds only newcomers and keeps every existing row', () => {
+  it('takes the recipient list once: a repeat adds nobody, not even newcomers, and keeps every existing row', () => {
     const c = campaign();
     expect(snapshotDeliveries(db, c, 'newsletter@fintechweekly.example', now)).toBe(2);
     db.prepare(`UPDATE deliveries SET state = 'sent' WHERE email = 'a@example.com'`).run();
     db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at) VALUES ('d@example.com', 'active', 'x', 'x')`).run();
-    expect(snapshotDeliveries(db, c, 'newsletter@fintechweekly.example', now)).toBe(1);
-    expect(countDeliveries(db, c.id)).toMatchObject({ pending: 2, sent: 1 });
+    expect(snapshotDeliveries(db, c, 'newsletter@fintechweekly.example', now)).toBe(0);
+    expect(countDeliveries(db, c.id)).toMatchObject({ pending: 1, sent: 1 });
     expect(campaign().id).toBe(c.id);
   });
 
