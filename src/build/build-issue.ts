@@ -40,18 +40,7 @@ export interface BuildOptions {
 const CACHE_FILE = '.build.json';
 const CACHE_FORMAT = 1;
 
-interface CacheRecord {
-  format: number;
-  contentHash: string;
-  slug: string;
-  frontMatter: FrontMatter;
-  subject: string;
-  preheader: string;
-  lang: Lang;
-  html: string;
-  text: string;
-  warnings: BuildWarning[];
-}
+type CacheRecord = { format: number } & Pick<BuiltIssue, 'contentHash' | 'slug' | 'frontMatter' | 'subject' | 'preheader' | 'lang' | 'html' | 'text' | 'warnings'>;
 
 // One renderer per template version for the whole process: 50 issues parse the template once and
 // load MJML once; an unchanged issue whose output is cached loads MJML not at all.
