@@ -135,7 +135,11 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
   interface PooledConnection {
     conn: SMTPConnection;
     alive: boolean;
+    idleSince: number;
   }
+  // Servers close idle sessions (often after 30-60 s, with a 421 we would otherwise meet on our next
+  // command and count as a deferral): a connection idle for longer than this is closed, not reused.
+  const MAX_IDLE_MS = 15_000;
 
   function connect(): Promise<PooledConnection> {
     const conn = new SMTPConnection({
@@ -148,7 +152,7 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
       socketTimeout: settings.messageTimeoutMs,
       socketCloseTimeout: 1000,
     });
-    const pooled: PooledConnection = { conn, alive: true };
+    const pooled: PooledConnection = { conn, alive: true, idleSince: Date.now() };
     all.add(pooled);
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -184,7 +188,9 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
     for (;;) {
       const ready = idle.pop();
       if (ready) {
-        if (ready.alive) return ready;
+        if (ready.alive && Date.now() - ready.idleSince < MAX_IDLE_MS) return ready;
+        if (ready.alive) ready.conn.quit();
+        all.delete(ready);
         open--;
         continue;
       }
@@ -196,8 +202,10 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
     }
   }
   function release(pooled: PooledConnection | undefined): void {
-    if (pooled?.alive) idle.push(pooled);
-    else {
+    if (pooled?.alive) {
+      pooled.idleSince = Date.now();
+      idle.push(pooled);
+    } else {
       open--;
       if (pooled) all.delete(pooled);
     }
