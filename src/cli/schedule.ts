@@ -111,11 +111,17 @@ async function printList(out: Output, entries: ScheduleEntry[], zone: string): P
     out.print(`${out.paint('bold', title)} (${group.length}):`);
     for (const e of group) {
       const c = e.counts;
-      const when = e.sendAt ? describeInstant(new Date(e.sendAt), zone) : 'no time set';
       const by = e.scheduledBy === 'front-matter' ? ', from front matter send_at' : '';
       const total = Object.values(c).reduce((a, b) => a + b, 0);
       const counts = total > 0 ? `\n    sent ${c.sent}, pending ${c.pending + c.sending}, deferred ${c.deferred}, failed ${c.failed}, unknown ${c.unknown}, skipped ${c.skipped}` : '';
-      const time = status === 'done' && e.finishedAt ? `finished ${describeInstant(new Date(e.finishedAt), zone)}` : `${status === 'scheduled' ? 'at' : 'scheduled for'} ${when}${by}`;
+      const time =
+        status === 'done' && e.finishedAt
+          ? `finished ${describeInstant(new Date(e.finishedAt), zone)}`
+          : e.sendAt
+            ? `${status === 'scheduled' ? 'at' : 'scheduled for'} ${describeInstant(new Date(e.sendAt), zone)}${by}`
+            : e.startedAt
+              ? `sent by hand, started ${describeInstant(new Date(e.startedAt), zone)}`
+              : '';
       out.print(`  ${e.slug}  "${e.subject}"  ${time}${counts}`);
     }
   }
