@@ -32,9 +32,10 @@ export function registerNew(program: Command): void {
       let { title, date, source } = flags;
       if (interactive) {
         const { input } = await import('@inquirer/prompts');
-        title ??= await input({ message: 'Title (headline):', required: true });
-        date ??= await input({ message: 'Date (YYYY-MM-DD):', default: today(project.config.timezone) });
-        source ??= (await input({ message: 'Source URL for "Lihat Asli" (empty for none):' })) || undefined;
+        const { checkScaffoldField } = await import('../core/scaffold.js');
+        title ??= await input({ message: 'Title (headline):', required: true, validate: (v) => checkScaffoldField('title', v) });
+        date ??= await input({ message: 'Date (YYYY-MM-DD):', default: today(project.config.timezone), validate: (v) => checkScaffoldField('date', v) });
+        source ??= (await input({ message: 'Source URL for "Lihat Asli" (empty for none):', validate: (v) => v === '' || checkScaffoldField('source', v) })) || undefined;
       }
       if (!title) throw new UsageError('--title is required', { hint: 'Run it in a terminal to be asked, or pass --title "..." (with --yes in scripts).' });
       date ??= today(project.config.timezone);

@@ -28,6 +28,13 @@ const BODY: Record<Lang, string> = {
   en: 'Write the opening paragraph here. Its first sentence becomes the preheader (the inbox preview text) unless you set `preheader`.\n\n## Section heading\n\nThe section text. Links are written like [text](https://example.com).\n',
 };
 
+/** For a prompt: true, or what is wrong with this one answer (the rule is the front matter's). */
+export function checkScaffoldField(field: 'title' | 'date' | 'source', value: string): true | string {
+  const result = frontMatterSchema.shape[field].safeParse(value);
+  const first = result.error?.issues[0];
+  return first ? describeIssue(first).message : true;
+}
+
 /** The file name and text of a new issue; the input is validated like any issue's front matter. */
 export function scaffoldIssue(input: ScaffoldInput): { fileName: string; text: string } {
   const frontMatter = { title: input.title.trim(), date: input.date, ...(input.source ? { source: input.source } : {}), lang: input.lang };
