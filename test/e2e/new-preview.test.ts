@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KLARNA, runCli, startCli, tempProject, type TempProject } from './build-project.js';
+import { KLARNA, repo, runCli, startCli, tempProject, type TempProject } from './build-project.js';
 
 let project: TempProject | undefined;
 afterEach(() => project?.remove());
@@ -33,6 +33,49 @@ describe('fintechweekly new', () => {
     expect(noTitle.code).toBe(2);
     expect(noTitle.stderr).toMatch(/^error: --title is required$/m);
     expect(readdirSync(path.join(project.dir, 'issues'))).toEqual([]);
+  });
+});
+
+describe('fintechweekly new on a terminal', () => {
+  /** Runs `new` in a pseudo-terminal (util-linux `script`), typing each answer when its question shows. */
+  async function answerPrompts(dir: string, answers: [question: string, answer: string][]): Promise<{ code: number | null; output: string }> {
+    const { spawn } = await import('node:child_process');
+    const bin = path.join(repo, 'bin/fintechweekly.js');
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} new`, '/dev/null'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, TERM: 'xterm', NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let from = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const next = answers[0];
+      const at = next ? output.indexOf(next[0], from) : -1;
+      if (!next || at < 0) return;
+      // Each text is looked for after the last one answered, so a question asked again is answered again.
+      from = at + next[0].length;
+      answers.shift();
+      // Ctrl-U clears what the prompt kept of a refused answer before the new one is typed.
+      child.stdin.write(`\u0015${next[1]}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, output };
+  }
+
+  it('asks for the title, date and source, asks again after a wrong answer, and writes the issue', async () => {
+    project = tempProject({ sampleIssue: false });
+    const result = await answerPrompts(project.dir, [
+      ['Title (headline):', 'Regulasi Kripto Baru'],
+      ['Date (YYYY-MM-DD):', '2026-02-30'],
+      ['is not a real calendar date', '2026-12-01'],
+      ['Source URL', 'not a url'],
+      ['must be an http(s) URL', 'https://example.com/kripto'],
+    ]);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('created issues/2026-12-01-regulasi-kripto-baru.md');
+    const text = readFileSync(path.join(project.dir, 'issues/2026-12-01-regulasi-kripto-baru.md'), 'utf8');
+    expect(text).toMatch(/^---\ntitle: Regulasi Kripto Baru\ndate: 2026-12-01\nsource: https:\/\/example\.com\/kripto\nlang: id\n---\n/);
   });
 });
 
