@@ -141,14 +141,25 @@ function rowStartLine(source: string, bytes: number): number {
   return before.split('\n').length + blankLines;
 }
 
+// Header spellings that other tools export (Mailchimp's "Email Address", "E-mail", Indonesian
+// "Nama"), compared without case, spaces, dashes or underscores.
+const COLUMN_NAMES = {
+  email: ['email', 'emailaddress', 'surel'],
+  name: ['name', 'fullname', 'nama', 'namalengkap'],
+  status: ['status'],
+} as const;
+
 function findColumns(header: string[], file: string): { email: number; name: number | undefined; status: number | undefined } {
-  const names = header.map((h) => h.trim().toLowerCase());
-  const find = (column: string): number | undefined => {
-    const index = names.indexOf(column);
-    if (index !== -1 && names.indexOf(column, index + 1) !== -1) {
-      throw new FintechWeeklyError(`${file}:1: the header has two "${column}" columns`, { file, hint: 'Rename or delete one of them.' });
+  const names = header.map((h) => h.toLowerCase().replace(/[\s_-]+/g, ''));
+  const find = (column: keyof typeof COLUMN_NAMES): number | undefined => {
+    const matches = names.flatMap((n, i) => ((COLUMN_NAMES[column] as readonly string[]).includes(n) ? [i] : []));
+    if (matches.length > 1) {
+      throw new FintechWeeklyError(`${file}:1: the header has ${matches.length} "${column}" columns (${matches.map((i) => `"${header[i]}"`).join(', ')})`, {
+        file,
+        hint: 'Rename or delete all but one of them.',
+      });
     }
-    return index === -1 ? undefined : index;
+    return matches[0];
   };
   const email = find('email');
   if (email === undefined) {

@@ -94,8 +94,14 @@ describe('parseSubscriberCsv', () => {
     expect(parseError('email,name\na@example.com,A\nb@example.com,Jos\uFFFD\n')).toBe('list.csv:3: the file is not UTF-8 text');
   });
 
-  it('refuses a header with two email columns', () => {
-    expect(parseError('email,Email\na@example.com,b@example.com\n')).toContain('two "email" columns');
+  it('refuses a header with two email columns, however they are spelled', () => {
+    expect(parseError('email,Email\na@example.com,b@example.com\n')).toBe('list.csv:1: the header has 2 "email" columns ("email", "Email")');
+    expect(parseError('Email Address,e-mail\na@example.com,b@example.com\n')).toContain('2 "email" columns');
+  });
+
+  it('reads the header spellings other tools export (Mailchimp, Indonesian)', () => {
+    expect(parseSubscriberCsv('Email Address,First Name,Full Name\nA@example.com,Ana,Ana Lopez\n', 'list.csv').rows).toMatchObject([{ email: 'a@example.com', name: 'Ana Lopez' }]);
+    expect(parseSubscriberCsv('Nama;E-mail\nBudi;budi@example.com\n', 'list.csv').rows).toMatchObject([{ email: 'budi@example.com', name: 'Budi' }]);
   });
 });
 
