@@ -39,6 +39,12 @@ export interface SmtpSettings {
   port: number;
   secure: boolean;
   requireTLS: boolean;
+  /**
+   * Whether the server's certificate must be valid. Not for a relay to which plain SMTP is allowed
+   * anyway (loopback, smtp.allowPlain): an unverified STARTTLS there is no worse than none, and
+   * local development relays offer STARTTLS with self-signed certificates.
+   */
+  verifyCertificate: boolean;
   user: string | undefined;
   password: string | undefined;
   connections: number;
@@ -95,6 +101,7 @@ export function resolveSmtpSettings(config: Config, secrets: Secrets, root: stri
     // Credentials and subscriber addresses never cross the network in clear text, except to a
     // relay on this machine or one the config explicitly trusts.
     requireTLS: !secure && !plainAllowed,
+    verifyCertificate: !plainAllowed,
     user,
     password,
     connections: smtp.connections,
@@ -147,6 +154,7 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
       port: settings.port,
       secure: settings.secure,
       requireTLS: settings.requireTLS,
+      tls: { rejectUnauthorized: settings.verifyCertificate },
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: settings.messageTimeoutMs,

@@ -16,8 +16,9 @@
  * rcptReply/dataReply return an SMTP code (4xx/5xx) to refuse, 'drop' (dataReply only) to destroy
  * the connection without replying, 'hang' to never answer (the client's timeout must act), or
  * undefined to accept. `attempt` counts RCPT TO commands for
- * that address, `n` counts message bodies received (1-based). STARTTLS is off (the client would
- * reject the self-signed certificate); smtp-server waits 100 ms before greeting each connection.
+ * that address, `n` counts message bodies received (1-based). STARTTLS is off unless `startTls`
+ * (then smtp-server offers it with its built-in self-signed, expired certificate, like a local
+ * development relay); smtp-server waits 100 ms before greeting each connection.
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
@@ -35,6 +36,8 @@ export interface SmtpSinkOptions {
   dataReply?: (n: number, envelope: SinkMessage['envelope']) => number | 'drop' | 'hang' | undefined;
   /** Parse accepted messages with mailparser (default true; off for benchmarks). */
   parse?: boolean;
+  /** Offer STARTTLS with smtp-server's self-signed certificate. */
+  startTls?: boolean;
 }
 
 export interface SmtpSink {
@@ -61,7 +64,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const server: SMTPServer = new SMTPServer({
     logger: false,
     disableReverseLookup: true,
-    disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    disabledCommands: [...(options.startTls ? [] : ['STARTTLS']), ...(options.auth ? [] : ['AUTH'])],
+    hideSTARTTLS: false,
     allowInsecureAuth: true,
     authOptional: !options.auth,
     size: 50 * 1024 * 1024,

@@ -17,6 +17,10 @@ describe('resolveSmtpSettings', () => {
     expect(resolveSmtpSettings(config({ host: 'smtp.example.com', user: 'u' }), secrets({ smtpPassword: 'pw' }), '/p')).toMatchObject({ port: 587, requireTLS: true, password: 'pw' });
     expect(resolveSmtpSettings(config({ host: 'relay.example.com', port: 25, allowPlain: true }), secrets(), '/p').requireTLS).toBe(false);
     expect(resolveSmtpSettings(config(), secrets({ smtpUrl: 'smtp://127.0.0.1:2525' }), '/p').requireTLS).toBe(false);
+    // Certificates are checked wherever TLS is what protects the session.
+    expect(resolveSmtpSettings(config({ host: 'smtp.example.com' }), secrets(), '/p').verifyCertificate).toBe(true);
+    expect(resolveSmtpSettings(config(), secrets({ smtpUrl: 'smtps://smtp.example.com' }), '/p').verifyCertificate).toBe(true);
+    expect(resolveSmtpSettings(config(), secrets({ smtpUrl: 'smtp://localhost:1025' }), '/p').verifyCertificate).toBe(false);
     expect(['localhost', '127.0.0.1', '127.8.9.1', '::1', '[::1]'].every(isLoopbackHost)).toBe(true);
     expect(['10.0.0.1', 'smtp.example.com', '128.0.0.1'].some(isLoopbackHost)).toBe(false);
   });
@@ -33,7 +37,7 @@ describe('openSmtpTransport against a loopback server', () => {
   afterEach(async () => {
     await sink?.close();
   });
-  const base = { host: '127.0.0.1', secure: false, user: undefined, password: undefined, connections: 2, messageTimeoutMs: 10_000, dkim: undefined };
+  const base = { host: '127.0.0.1', secure: false, verifyCertificate: true, user: undefined, password: undefined, connections: 2, messageTimeoutMs: 10_000, dkim: undefined };
   const message = { envelope: { from: 'newsletter@fintechweekly.example', to: ['reader@example.com'] }, chunks: [Buffer.from('Subject: hi\r\n'), Buffer.from('\r\nhello\r\n')] };
 
   it('sends pre-composed bytes and reports the 250 reply', async () => {
@@ -43,6 +47,21 @@ describe('openSmtpTransport against a loopback server', () => {
     await transport.close();
     expect(outcome).toMatchObject({ kind: 'sent', code: 250 });
     expect(sink.messages[0]?.raw.toString()).toBe('Subject: hi\r\n\r\nhello\r\n');
+  });
+
+  it('refuses a self-signed certificate where it must be valid, and uses STARTTLS with it where plain SMTP is allowed anyway', async () => {
+    sink = await startSmtpSink({ startTls: true });
+    const strict = await openSmtpTransport({ ...base, port: sink.port, requireTLS: false });
+    const refused = await strict.send(message);
+    await strict.close();
+    expect(refused).toMatchObject({ kind: 'abort', fix: 'tls' });
+    expect(sink.messages).toHaveLength(0);
+
+    const local = await openSmtpTransport({ ...base, port: sink.port, requireTLS: false, verifyCertificate: false });
+    const outcome = await local.send(message);
+    await local.close();
+    expect(outcome).toMatchObject({ kind: 'sent', code: 250 });
+    expect(sink.messages).toHaveLength(1);
   });
 
   it('aborts, asking to fix TLS, when TLS is required and the server cannot do STARTTLS', async () => {
