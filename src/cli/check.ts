@@ -65,7 +65,7 @@ function printReport(out: Output, report: CheckReport): void {
  * For `send`: runs the offline checks and refuses the issue when one fails; the error names every
  * failed check and why, so the editor sees it without running `check` again.
  */
-export async function refuseFailingIssue(ref: string, out: Output): Promise<void> {
+export async function refuseFailingIssue(ref: string, out: Pick<Output, 'info'>): Promise<void> {
   const { runOfflineChecks } = await import('../check/run-checks.js');
   out.info('checking the issue before sending (fintechweekly check; --force skips it)...');
   const report = await runOfflineChecks(settings(), ref, { env: process.env, now: new Date() });

@@ -2,6 +2,7 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkTools } from '../check/tools.js';
 import { projectDir, runCli } from '../helpers/run-cli.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { address, ISSUE, repo, sendProject, type SendProject } from './send-project.js';
@@ -60,6 +61,21 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     const again = await project.run(['schedule', ISSUE, '--now']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('it was already sent');
+  });
+
+  const tools = checkTools();
+  it.skipIf(tools.skip)(`runs the same preflight check as send before a scheduled issue goes out: a failing issue is not sent${tools.label}`, async () => {
+    const { sink, project } = await setup(3);
+    const spammy = '2026-12-01-spammy';
+    cpSync(path.join(repo, 'test/fixtures/check', `${spammy}.md`), path.join(project.dir, 'issues', `${spammy}.md`));
+    expect((await project.run(['schedule', spammy, '--now'])).code).toBe(0);
+    const result = await project.run(['dispatch']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^\\S+ ${spammy}: error: not sending ${spammy}: the check failed; nothing was sent / +Spam score: `, 'm'));
+    expect(sink.messages).toHaveLength(0);
+    expect(project.sql('SELECT * FROM deliveries')).toEqual([]);
+    // Still scheduled: the next dispatch tries again, once the editor has fixed it.
+    expect(campaigns(project)).toMatchObject([{ slug: spammy, status: 'scheduled' }]);
   });
 
   it('two dispatch processes started together send each message once', async () => {
