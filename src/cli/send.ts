@@ -120,7 +120,9 @@ async function createProgressReporter(out: Output): Promise<{ onProgress: (event
         bar.start(event.total, 0, { rate: '0' });
       } else out.info(`sending to ${event.total} via ${event.transport}`);
     } else if (event.type === 'progress') {
-      const rate = event.elapsedMs > 0 ? ((event.done / event.elapsedMs) * 1000).toFixed(0) : '0';
+      const perSecond = event.elapsedMs > 0 ? (event.done / event.elapsedMs) * 1000 : 0;
+      // A slow send (a few messages waiting on retries) would otherwise read "0 msg/s".
+      const rate = perSecond.toFixed(perSecond < 10 ? 1 : 0);
       if (bar) bar.update(event.done, { rate });
       else if (Date.now() - lastLine >= 5000 || event.done === event.total) {
         lastLine = Date.now();
