@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../build/package-version.js';
 import { EXIT, isFintechWeeklyError } from '../core/errors.js';
 import { inspectError } from './output.js';
 import { registerCommands } from './commands.js';
 
 const program = new Command('fintechweekly')
   .description('Write the FinTech Weekly newsletter in Markdown, build it into an email, and send it over SMTP.')
-  .version(process.env.npm_package_version ?? '0.1.0')
+  .version(packageVersion())
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
