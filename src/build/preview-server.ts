@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import { FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
+import { escapeHtml } from '../core/escape-html.js';
 import { PREVIEW_TOKEN, UNSUBSCRIBE_TOKEN_MARKER } from '../core/placeholders.js';
 import { buildIssue } from './build-issue.js';
 import { resolveIssueRef } from './issue-files.js';
@@ -150,6 +151,3 @@ export async function startPreview(options: PreviewOptions): Promise<PreviewServ
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}

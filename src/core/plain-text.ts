@@ -1,4 +1,5 @@
 import { compile, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
+import { escapeHtml } from './escape-html.js';
 
 // Headings keep their case (Indonesian all-caps reads as shouting) and are marked the Markdown way.
 const heading: FormatCallback = (elem, walk, builder, formatOptions) => {
@@ -46,7 +47,6 @@ export interface PlainTextParts {
   footer: (string | PlainTextLink)[];
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const wrap = (text: string) => htmlToPlainText(`<p>${escapeHtml(text)}</p>`);
 const linkLine = (link: PlainTextLink) => `${link.label}: <${link.url}>`;
 

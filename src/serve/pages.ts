@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { escapeHtml } from '../core/escape-html.js';
 import type { PageStrings } from './strings.js';
 
 /** One built issue as the archive lists it (dist/<slug>/issue.json). */
@@ -17,10 +18,6 @@ export interface PageContext {
   strings: PageStrings;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
-}
 
 /** The common frame: brand colours, readable on a phone, no scripts, no external resources. */
 function page({ config }: PageContext, title: string, body: string, options: { index?: boolean } = {}): string {
