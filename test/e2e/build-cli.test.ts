@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KLARNA, repo, runCli, tempProject, type TempProject } from './build-project.js';
+import { runCli } from '../helpers/run-cli.js';
+import { KLARNA, tempProject, type TempProject } from './build-project.js';
 
 let project: TempProject | undefined;
 afterEach(() => project?.remove());
@@ -134,16 +135,14 @@ describe('fintechweekly build', () => {
 
   it('an unchanged rebuild reuses the output without loading MJML', () => {
     project = tempProject();
-    const recorder = ['--import', path.join(repo, 'test/helpers/record-modules.mjs')];
-    const loadedMjml = (log: string) => readFileSync(log, 'utf8').split('\n').some((url) => /\/node_modules\/mjml(-core)?\//.test(url));
-    const first = path.join(project.dir, 'first.log');
-    expect(runCli(project.dir, ['build'], { FW_MODULE_LOG: first }, recorder).code).toBe(0);
-    expect(loadedMjml(first)).toBe(true);
-    const second = path.join(project.dir, 'second.log');
-    const result = runCli(project.dir, ['build', '--json'], { FW_MODULE_LOG: second }, recorder);
+    const loadedMjml = (modules: string[]) => modules.some((url) => /\/node_modules\/mjml(-core)?\//.test(url));
+    const first = runCli(project.dir, ['build'], { recordModules: true });
+    expect(first.code).toBe(0);
+    expect(loadedMjml(first.modules)).toBe(true);
+    const result = runCli(project.dir, ['build', '--json'], { recordModules: true });
     expect(JSON.parse(result.stdout)).toMatchObject([{ slug: KLARNA, fromCache: true }]);
-    expect(readFileSync(second, 'utf8')).toContain('/lib/src/build/build-issue.js');
-    expect(loadedMjml(second)).toBe(false);
+    expect(result.modules.some((url) => url.includes('/lib/src/build/build-issue.js'))).toBe(true);
+    expect(loadedMjml(result.modules)).toBe(false);
   });
 
   it('a changed config renders again', () => {

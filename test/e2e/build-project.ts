@@ -1,12 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assertBuilt, bin, repo } from '../helpers/run-cli.js';
 
-/** A temporary copy of this project's editor-facing folders, and the built CLI spawned in it. */
-export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repo, 'bin/fintechweekly.js');
+/** A temporary copy of this project's editor-facing folders, in which the built CLI runs. */
 export const KLARNA = '2026-11-27-klarna-phk-ai-resesi';
 
 export interface TempProject {
@@ -16,7 +14,7 @@ export interface TempProject {
 }
 
 export function tempProject(options: { sampleIssue?: boolean } = {}): TempProject {
-  if (!existsSync(path.join(repo, 'lib/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.build.json');
+  assertBuilt();
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-build-'));
   cpSync(path.join(repo, 'templates'), path.join(dir, 'templates'), { recursive: true });
   cpSync(path.join(repo, 'fintechweekly.config.yaml'), path.join(dir, 'fintechweekly.config.yaml'));
@@ -32,21 +30,6 @@ export function tempProject(options: { sampleIssue?: boolean } = {}): TempProjec
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): CliResult {
-  const result = spawnSync(process.execPath, [...nodeArgs, bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1', ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Starts a long-running command (preview); resolves with the child once a stdout line matches. */

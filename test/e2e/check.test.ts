@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/core/check-result.js';
 import { checkTools } from '../check/tools.js';
-import { KLARNA, repo, runCli, tempProject, type TempProject } from './build-project.js';
+import { repo, runCli } from '../helpers/run-cli.js';
+import { KLARNA, tempProject, type TempProject } from './build-project.js';
 
 const tools = checkTools();
 const SECRET = { FINTECHWEEKLY_UNSUBSCRIBE_SECRET: 'check-test-secret-0123456789abcdef' };
@@ -41,7 +42,7 @@ function project(options: { dkim?: 'matching' | 'other-key' } = {}): TempProject
 }
 
 function check(p: TempProject, args: string[], env: NodeJS.ProcessEnv = SECRET): { code: number | null; report: Report; stderr: string; stdout: string } {
-  const result = runCli(p.dir, ['check', ...args, '--json'], env);
+  const result = runCli(p.dir, ['check', ...args, '--json'], { env });
   let report: Report;
   try {
     report = JSON.parse(result.stdout) as Report;
@@ -116,7 +117,7 @@ describe.skipIf(tools.skip)(`fintechweekly check with SpamAssassin and Chromium$
 
   it('prints one line per check for a person, and a summary', () => {
     const p = project();
-    const result = runCli(p.dir, ['check', KLARNA], SECRET);
+    const result = runCli(p.dir, ['check', KLARNA], { env: SECRET });
     expect(result.code).toBe(0);
     for (const title of ['Structure', 'Size', 'Links and images', 'Spam score', 'Client support', 'Rendering', 'DKIM']) {
       expect(result.stdout).toMatch(new RegExp(`^(PASS|WARN)  ${title} +\\S`, 'm'));
@@ -126,11 +127,11 @@ describe.skipIf(tools.skip)(`fintechweekly check with SpamAssassin and Chromium$
 
   it('refuses to send a failing issue unless --force', () => {
     const p = project();
-    const refused = runCli(p.dir, ['send', SPAMMY, '--yes', '--outbox', 'out'], { ...SECRET, FINTECHWEEKLY_DB: path.join(p.dir, 'fw.db') });
+    const refused = runCli(p.dir, ['send', SPAMMY, '--yes', '--outbox', 'out'], { env: { ...SECRET, FINTECHWEEKLY_DB: path.join(p.dir, 'fw.db') } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`error: not sending ${SPAMMY}: the check failed; nothing was sent\n  Spam score: score `);
     expect(refused.stderr).toContain('--force');
-    const forced = runCli(p.dir, ['send', SPAMMY, '--yes', '--outbox', 'out', '--force'], { ...SECRET, FINTECHWEEKLY_DB: path.join(p.dir, 'fw.db') });
+    const forced = runCli(p.dir, ['send', SPAMMY, '--yes', '--outbox', 'out', '--force'], { env: { ...SECRET, FINTECHWEEKLY_DB: path.join(p.dir, 'fw.db') } });
     expect(forced.code).toBe(0);
     expect(forced.stdout + forced.stderr).not.toContain('checking the issue');
   });
@@ -154,7 +155,7 @@ describe('fintechweekly check without the tools', () => {
   });
 
   it('names an issue that does not exist', () => {
-    const result = runCli(project().dir, ['check', 'no-such-issue'], SECRET);
+    const result = runCli(project().dir, ['check', 'no-such-issue'], { env: SECRET });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: .*no-such-issue/m);
   });

@@ -1,17 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repo } from '../helpers/run-cli.js';
+import { projectDir, repo, runCli } from '../helpers/run-cli.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'fw-cli-'));
+const dir = projectDir('fw-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [path.join(repo, 'bin/fintechweekly.js'), ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', ...env } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(dir, args, { env });
 
 describe('the fintechweekly command', () => {
   it("--version prints fintechweekly's own version, even when run by npm inside another package", () => {

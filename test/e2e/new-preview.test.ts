@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KLARNA, repo, runCli, startCli, tempProject, type TempProject } from './build-project.js';
+import { repo, runCli } from '../helpers/run-cli.js';
+import { KLARNA, startCli, tempProject, type TempProject } from './build-project.js';
 
 let project: TempProject | undefined;
 afterEach(() => project?.remove());

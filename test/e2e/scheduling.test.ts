@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTools } from '../check/tools.js';
-import { projectDir, runCli } from '../helpers/run-cli.js';
+import { projectDir, repo, runCli } from '../helpers/run-cli.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { address, ISSUE, repo, sendProject, type SendProject } from './send-project.js';
+import { address, ISSUE, sendProject, type SendProject } from './send-project.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

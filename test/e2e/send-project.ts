@@ -2,17 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { openDb } from '../../src/store/db.js';
+import { bin, repo } from '../helpers/run-cli.js';
 
 /**
  * A temporary project for send tests: the template, the Klarna issue, a small config, and N
  * subscribers written straight into its database. The CLI is spawned asynchronously, because the
  * SMTP sink runs in the test's own event loop.
  */
-export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repo, 'bin/fintechweekly.js');
 export const ISSUE = '2026-11-27-klarna-phk-ai-resesi';
 export const SECRET = 'test-unsubscribe-secret-0123456789';
 

@@ -2,7 +2,8 @@ import libqp from 'libqp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyUnsubscribeToken } from '../../src/core/token.js';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
-import { address, ISSUE, repo, SECRET, sendProject, type SendProject } from './send-project.js';
+import { repo } from '../helpers/run-cli.js';
+import { address, ISSUE, SECRET, sendProject, type SendProject } from './send-project.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

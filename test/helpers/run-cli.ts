@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Spawns the built CLI (bin/fintechweekly.js) as an editor would, with the store in the project folder. */
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repo, 'bin/fintechweekly.js');
+export const bin = path.join(repo, 'bin/fintechweekly.js');
 const recorder = path.join(repo, 'test/helpers/record-modules.mjs');
 
 export interface CliResult {
@@ -17,12 +17,24 @@ export interface CliResult {
   modules: string[];
 }
 
-export function projectDir(prefix: string): string {
+/** End-to-end tests run the compiled CLI: `npm test` builds it first. */
+export function assertBuilt(): void {
   if (!existsSync(path.join(repo, 'lib/src/cli/main.js'))) throw new Error('build first: npx tsc -p tsconfig.build.json');
+}
+
+export function projectDir(prefix: string): string {
+  assertBuilt();
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export function runCli(cwd: string, args: string[], options: { recordModules?: boolean; input?: string } = {}): CliResult {
+export interface RunOptions {
+  /** Added to the minimal environment (PATH, HOME, NO_COLOR, the store in the project folder). */
+  env?: NodeJS.ProcessEnv;
+  recordModules?: boolean;
+  input?: string;
+}
+
+export function runCli(cwd: string, args: string[], options: RunOptions = {}): CliResult {
   return runNode(cwd, [bin, ...args], options);
 }
 
@@ -33,13 +45,13 @@ export function runScript(cwd: string, source: string): CliResult {
   return runNode(cwd, [script], { recordModules: true });
 }
 
-function runNode(cwd: string, args: string[], options: { recordModules?: boolean; input?: string }): CliResult {
+function runNode(cwd: string, args: string[], options: RunOptions): CliResult {
   const log = path.join(cwd, `modules-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   const result = spawnSync(process.execPath, [...(options.recordModules ? ['--import', recorder] : []), ...args], {
     cwd,
     encoding: 'utf8',
     input: options.input,
-    env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1', FINTECHWEEKLY_DB: path.join(cwd, 'store', 'fintechweekly.db'), FW_MODULE_LOG: log },
+    env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1', FINTECHWEEKLY_DB: path.join(cwd, 'store', 'fintechweekly.db'), FW_MODULE_LOG: log, ...options.env },
   });
   const modules = options.recordModules && existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules };
