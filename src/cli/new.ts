@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
+import { calendarDateIn } from '../core/schedule-time.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
 
@@ -10,11 +11,6 @@ interface NewFlags {
   date?: string;
   source?: string;
   yes?: boolean;
-}
-
-/** Today in the newsletter's time zone (an issue written late in Jakarta is dated in Jakarta). */
-function today(timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
 
 export function registerNew(program: Command): void {
@@ -34,11 +30,11 @@ export function registerNew(program: Command): void {
         const { input } = await import('@inquirer/prompts');
         const { checkScaffoldField } = await import('../core/scaffold.js');
         title ??= await input({ message: 'Title (headline):', required: true, validate: (v) => checkScaffoldField('title', v) });
-        date ??= await input({ message: 'Date (YYYY-MM-DD):', default: today(project.config.timezone), validate: (v) => checkScaffoldField('date', v) });
+        date ??= await input({ message: 'Date (YYYY-MM-DD):', default: calendarDateIn(new Date(), project.config.timezone), validate: (v) => checkScaffoldField('date', v) });
         source ??= (await input({ message: 'Source URL for "Lihat Asli" (empty for none):', validate: (v) => v === '' || checkScaffoldField('source', v) })) || undefined;
       }
       if (!title) throw new UsageError('--title is required', { hint: 'Run it in a terminal to be asked, or pass --title "..." (with --yes in scripts).' });
-      date ??= today(project.config.timezone);
+      date ??= calendarDateIn(new Date(), project.config.timezone);
       const { scaffoldIssue } = await import('../core/scaffold.js');
       const { fileName, text } = scaffoldIssue({ title, date, source, lang: project.config.lang });
       const dir = path.resolve(project.root, project.config.paths.issues);

@@ -163,10 +163,16 @@ export function formatOffset(offsetMs: number): string {
 }
 
 /** "2026-12-01 07:00 Asia/Jakarta (UTC+07:00)". */
+/** The calendar date (YYYY-MM-DD) of an instant in a zone: an issue written late in Jakarta is dated in Jakarta. */
+export function calendarDateIn(instant: Date, timeZone: string): string {
+  const w = wallTimeIn(instant.getTime(), timeZone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
 export function formatInZone(instant: Date, timeZone: string): string {
   const w = wallTimeIn(instant.getTime(), timeZone);
   const seconds = w.second === 0 ? '' : `:${pad(w.second)}`;
-  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}${seconds} ${timeZone} (UTC${formatOffset(zoneOffsetMs(instant.getTime(), timeZone))})`;
+  return `${calendarDateIn(instant, timeZone)} ${pad(w.hour)}:${pad(w.minute)}${seconds} ${timeZone} (UTC${formatOffset(zoneOffsetMs(instant.getTime(), timeZone))})`;
 }
 
 /** "2026-12-01 00:00 UTC". */

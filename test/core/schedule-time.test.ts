@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertScheduleNotPast, describeInstant, formatInZone, parseScheduleTime } from '../../src/core/schedule-time.js';
+import { assertScheduleNotPast, calendarDateIn, describeInstant, formatInZone, parseScheduleTime } from '../../src/core/schedule-time.js';
 
 const iso = (text: string, zone: string) => parseScheduleTime(text, zone).instant.toISOString();
 
@@ -50,6 +50,14 @@ describe('confirmation text', () => {
     const instant = new Date('2026-12-01T00:00:00Z');
     expect(describeInstant(instant, 'Asia/Jakarta')).toBe('2026-12-01 07:00 Asia/Jakarta (UTC+07:00) = 2026-12-01 00:00 UTC');
     expect(formatInZone(new Date('2026-07-15T13:00:00Z'), 'America/New_York')).toBe('2026-07-15 09:00 America/New_York (UTC-04:00)');
+  });
+});
+
+describe('calendarDateIn', () => {
+  it('is the date on the wall calendar of the zone, not of UTC', () => {
+    const lateEvening = new Date('2026-11-30T18:30:00Z');
+    expect(calendarDateIn(lateEvening, 'Asia/Jakarta')).toBe('2026-12-01');
+    expect(calendarDateIn(lateEvening, 'America/New_York')).toBe('2026-11-30');
   });
 });
 
