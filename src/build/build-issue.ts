@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import type { Lang } from '../config/schema.js';
-import { decodeIssue, parseIssue, type FrontMatter } from '../core/front-matter.js';
+import type { FrontMatter } from '../core/front-matter.js';
 import { PREVIEW_TOKEN, UNSUBSCRIBE_TOKEN_MARKER } from '../core/placeholders.js';
 import type { IssueRenderer } from '../core/render.js';
 import type { BuildWarning } from '../core/warnings.js';
-import { resolveIssueRef, slugFromFileName } from './issue-files.js';
+import { readIssueFile, resolveIssueRef } from './issue-files.js';
 import { mjmlCompiler } from './mjml-compiler.js';
 import { packageVersion } from './package-version.js';
 import { readTemplate, type LoadedTemplate } from './template-files.js';
@@ -65,10 +65,7 @@ function rendererFor(template: LoadedTemplate): Promise<IssueRenderer> {
  */
 export async function buildIssue(settings: Settings, ref: string, options: BuildOptions = {}): Promise<BuiltIssue> {
   const file = resolveIssueRef(settings, ref);
-  const shownFile = path.relative(settings.root, file) || file;
-  const bytes = readFileSync(file);
-  const parsed = parseIssue(decodeIssue(bytes, shownFile), { file: shownFile, defaultLang: settings.config.lang });
-  const slug = parsed.frontMatter.slug ?? slugFromFileName(file);
+  const { bytes, shown: shownFile, parsed, slug } = readIssueFile(settings, file);
   const template = readTemplate(settings);
   const contentHash = createHash('sha256')
     .update(`fintechweekly ${packageVersion()}\0${template.hash}\0${JSON.stringify(settings.config)}\0${slug}\0`)

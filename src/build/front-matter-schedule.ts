@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import { isFintechWeeklyError } from '../core/errors.js';
-import { decodeIssue, parseIssue } from '../core/front-matter.js';
 import { describeInstant, parseScheduleTime } from '../core/schedule-time.js';
 import { findCampaign } from '../store/campaigns.js';
 import type { Db } from '../store/db.js';
 import { syncFrontMatterSchedule, type FrontMatterScheduleChange } from '../store/schedule.js';
-import { listIssueFiles, slugFromFileName } from './issue-files.js';
+import { listIssueFiles, readIssueFile } from './issue-files.js';
 
 /**
  * A front matter `send_at` schedules its issue just like `schedule ISSUE --at`. `dispatch` and
@@ -28,20 +26,14 @@ export interface FrontMatterScheduleReport {
   problems: { file: string; message: string }[];
 }
 
-/** An issue's slug, subject and send_at from its front matter, without rendering it. */
-export function readIssueHead(settings: Settings, file: string): { slug: string; subject: string; sendAt: string | undefined } {
-  const shown = path.relative(settings.root, file) || file;
-  const parsed = parseIssue(decodeIssue(readFileSync(file), shown), { file: shown, defaultLang: settings.config.lang });
-  return { slug: parsed.frontMatter.slug ?? slugFromFileName(file), subject: parsed.subject, sendAt: parsed.frontMatter.send_at };
-}
-
 export function syncFrontMatterSchedules(settings: Settings, db: Db, now: Date): FrontMatterScheduleReport {
   const report: FrontMatterScheduleReport = { changes: [], problems: [] };
   const zone = settings.config.timezone;
   for (const file of listIssueFiles(settings)) {
     const shown = path.relative(settings.root, file) || file;
     try {
-      const { slug, subject, sendAt: text } = readIssueHead(settings, file);
+      const { slug, parsed } = readIssueFile(settings, file);
+      const text = parsed.frontMatter.send_at;
       let sendAt = text === undefined ? undefined : parseScheduleTime(text, zone, `${shown}: send_at`).instant;
       if (sendAt && now.getTime() - sendAt.getTime() > FRONT_MATTER_GRACE_MS && !findCampaign(db, slug)) {
         report.problems.push({
@@ -50,7 +42,7 @@ export function syncFrontMatterSchedules(settings: Settings, db: Db, now: Date):
         });
         sendAt = undefined;
       }
-      const change = syncFrontMatterSchedule(db, { slug, issuePath: path.relative(settings.root, file), subject, sendAt, now });
+      const change = syncFrontMatterSchedule(db, { slug, issuePath: path.relative(settings.root, file), subject: parsed.subject, sendAt, now });
       if (change) report.changes.push({ ...change, slug, file: shown });
     } catch (error) {
       if (!isFintechWeeklyError(error)) throw error;

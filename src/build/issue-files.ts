@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
+import { decodeIssue, parseIssue, type ParsedIssue } from '../core/front-matter.js';
 
 export function issuesDir(settings: Settings): string {
   return path.resolve(settings.root, settings.config.paths.issues);
@@ -20,6 +21,24 @@ export function listIssueFiles(settings: Settings): string[] {
 /** The slug a file gets when its front matter names none: the file name without `.md`. */
 export function slugFromFileName(file: string): string {
   return path.basename(file).replace(/\.md$/i, '');
+}
+
+export interface IssueFile {
+  /** The file's bytes, as the build's content hash needs them. */
+  bytes: Buffer;
+  /** The path as messages show it: relative to the project. */
+  shown: string;
+  parsed: ParsedIssue;
+  /** Front matter `slug`, else the file name. */
+  slug: string;
+}
+
+/** An issue file read and its front matter validated, without rendering it. Throws FintechWeeklyError naming the file. */
+export function readIssueFile(settings: Settings, file: string): IssueFile {
+  const shown = path.relative(settings.root, file) || file;
+  const bytes = readFileSync(file);
+  const parsed = parseIssue(decodeIssue(bytes, shown), { file: shown, defaultLang: settings.config.lang });
+  return { bytes, shown, parsed, slug: parsed.frontMatter.slug ?? slugFromFileName(file) };
 }
 
 /**

@@ -87,8 +87,7 @@ export function registerDispatch(program: Command): void {
         const { slug, reason } = campaign;
         const { acquireLock: lockCampaign } = await import('../store/locks.js');
         const { sendIssue } = await import('../mail/send-issue.js');
-        const { readIssueHead } = await import('../build/front-matter-schedule.js');
-        const { resolveIssueRef } = await import('../build/issue-files.js');
+        const { readIssueFile, resolveIssueRef } = await import('../build/issue-files.js');
         // A `send` of this issue started by hand is left alone (sendIssue takes the lock itself;
         // this only tells "busy" apart from an error in the log).
         const probe = lockCampaign(db, `campaign:${slug}`);
@@ -99,7 +98,7 @@ export function registerDispatch(program: Command): void {
         probe.release();
         try {
           const file = resolveIssueRef(project, path.resolve(project.root, campaign.issuePath));
-          const head = readIssueHead(project, file);
+          const head = readIssueFile(project, file);
           if (head.slug !== slug) {
             throw new FintechWeeklyError(`${campaign.issuePath} is now the issue "${head.slug}", but "${slug}" was scheduled from it`, {
               hint: `Schedule it again under its new slug (\`fintechweekly schedule ${head.slug} --at WHEN\`) and cancel the old one (\`fintechweekly schedule cancel ${slug}\`).`,

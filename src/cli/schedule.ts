@@ -147,8 +147,7 @@ async function cancelAction(ref: string, flags: { json?: boolean }): Promise<voi
 
 /** The slug of an issue named by path or file name, from its front matter (no rendering). */
 async function slugOfIssue(ref: string): Promise<string> {
-  const { readIssueHead } = await import('../build/front-matter-schedule.js');
-  const { resolveIssueRef } = await import('../build/issue-files.js');
+  const { readIssueFile, resolveIssueRef } = await import('../build/issue-files.js');
   const project = settings();
-  return readIssueHead(project, resolveIssueRef(project, ref)).slug;
+  return readIssueFile(project, resolveIssueRef(project, ref)).slug;
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FintechWeeklyError } from '../core/errors.js';
+import { FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import type { CampaignStatus } from '../store/status.js';
 import { settings } from './context.js';
@@ -39,22 +38,17 @@ export function registerStatus(program: Command): void {
 async function campaignSlug(db: Db, ref: string): Promise<string | undefined> {
   const { campaignStatus, findCampaignSlugByIssuePath } = await import('../store/status.js');
   if (campaignStatus(db, ref)) return ref;
-  const { resolveIssueRef, slugFromFileName } = await import('../build/issue-files.js');
+  const { readIssueFile, resolveIssueRef, slugFromFileName } = await import('../build/issue-files.js');
   const project = settings();
   const file = resolveIssueRef(project, ref);
   const byPath = findCampaignSlugByIssuePath(db, path.relative(project.root, file));
   if (byPath) return byPath;
-  return (await frontMatterSlug(file)) ?? slugFromFileName(file);
-}
-
-async function frontMatterSlug(file: string): Promise<string | undefined> {
-  const { default: matter } = await import('gray-matter');
   try {
-    const slug: unknown = matter(readFileSync(file, 'utf8')).data.slug;
-    return typeof slug === 'string' && slug !== '' ? slug : undefined;
-  } catch {
-    // An unreadable front matter has no slug; `build` reports what is wrong with it.
-    return undefined;
+    return readIssueFile(project, file).slug;
+  } catch (error) {
+    // A file whose front matter is broken is still asked about by its name; `build` reports what is wrong with it.
+    if (!isFintechWeeklyError(error)) throw error;
+    return slugFromFileName(file);
   }
 }
 
