@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Lang } from '../config/schema.js';
 import { FintechWeeklyError } from './errors.js';
-import { describeIssue, formatPath } from './validation.js';
+import { parseKeyedJson } from './validation.js';
 
 /** The interface words of the email, one set per language (templates/<name>/strings.<lang>.json). */
 export const interfaceStringsSchema = z
@@ -38,21 +38,7 @@ export function interfaceStrings(template: TemplateSource, lang: Lang): Interfac
       hint: `Add ${file} (copy strings.id.json and translate it), or use a lang the template supports.`,
     });
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch (error) {
-    throw new FintechWeeklyError(`${file}: not valid JSON: ${(error as Error).message}`, { file });
-  }
-  const result = interfaceStringsSchema.safeParse(data);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const { path, message } = describeIssue(issue);
-      return `${file}: ${formatPath(path) || '(top level)'}: ${message}`;
-    });
-    throw new FintechWeeklyError(lines.join('\n'), { file, hint: `Keys: ${Object.keys(interfaceStringsSchema.shape).join(', ')}.` });
-  }
-  return result.data;
+  return parseKeyedJson(interfaceStringsSchema, raw, file);
 }
 
 const LIQUID_TAG = /\{\{.*?\}\}|\{%.*?%\}/g;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Lang } from '../config/schema.js';
 import type { Settings } from '../config/load.js';
 import { FintechWeeklyError } from '../core/errors.js';
-import { describeIssue, formatPath } from '../core/validation.js';
+import { parseKeyedJson } from '../core/validation.js';
 
 /** The words of the web pages (archive, unsubscribe), one file per language: templates/<name>/pages.<lang>.json. */
 export const pageStringsSchema = z
@@ -44,19 +44,5 @@ export function loadPageStrings(settings: Settings, lang: Lang): PageStrings {
       hint: `Create it with the keys ${Object.keys(pageStringsSchema.shape).join(', ')} (the fintechweekly repository's templates/default/pages.en.json is an example), or set "lang" in the config to a language that has one.`,
     });
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new FintechWeeklyError(`${shown(file)}: not valid JSON: ${(error as Error).message}`, { file });
-  }
-  const result = pageStringsSchema.safeParse(data);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const { path: keyPath, message } = describeIssue(issue);
-      return `${shown(file)}: ${formatPath(keyPath) || '(top level)'}: ${message}`;
-    });
-    throw new FintechWeeklyError(lines.join('\n'), { file, hint: `Keys: ${Object.keys(pageStringsSchema.shape).join(', ')}.` });
-  }
-  return result.data;
+  return parseKeyedJson(pageStringsSchema, readFileSync(file, 'utf8'), shown(file));
 }
