@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import { PREVIEW_TOKEN, UNSUBSCRIBE_TOKEN_MARKER, unsubscribeUrl } from '../core/placeholders.js';
 import { archiveIndexPage, type ArchiveEntry } from '../serve/pages.js';
 import { loadPageStrings } from '../serve/strings.js';
+import { writeAllOrNothing } from './write-all-or-nothing.js';
 
 /**
  * The web version of every issue ("view in browser") and the archive page listing them:
@@ -46,12 +47,14 @@ export function writeArchive(settings: Settings, issues: readonly ArchivableIssu
       lang: issue.lang,
     };
     const page = path.join(dir, PAGE_FILE);
-    writeAtomically(page, webVersionHtml(issue.html, settings.config.publicUrl));
-    writeAtomically(path.join(dir, ENTRY_FILE), `${JSON.stringify(entry, null, 2)}\n`);
+    writeAllOrNothing(dir, [
+      [page, webVersionHtml(issue.html, settings.config.publicUrl)],
+      [path.join(dir, ENTRY_FILE), `${JSON.stringify(entry, null, 2)}\n`],
+    ]);
     return page;
   });
   const index = path.join(distDir, PAGE_FILE);
-  writeAtomically(index, renderArchiveIndex(settings, readArchiveEntries(distDir)));
+  writeAllOrNothing(distDir, [[index, renderArchiveIndex(settings, readArchiveEntries(distDir))]]);
   return { pages, index };
 }
 
@@ -75,12 +78,4 @@ export function readArchiveEntries(distDir: string): ArchiveEntry[] {
     }
   }
   return entries.sort((a, b) => (a.date === b.date ? b.slug.localeCompare(a.slug) : b.date.localeCompare(a.date)));
-}
-
-// Readers (serve, a static host syncing dist/) never see half a page.
-function writeAtomically(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, content);
-  renameSync(temp, file);
 }

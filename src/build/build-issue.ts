@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import type { Lang } from '../config/schema.js';
@@ -11,6 +11,7 @@ import { readIssueFile, resolveIssueRef } from './issue-files.js';
 import { mjmlCompiler } from './mjml-compiler.js';
 import { packageVersion } from './package-version.js';
 import { readTemplate, type LoadedTemplate } from './template-files.js';
+import { writeAllOrNothing } from './write-all-or-nothing.js';
 
 export interface BuiltIssue {
   slug: string;
@@ -93,6 +94,7 @@ export async function buildIssue(settings: Settings, ref: string, options: Build
     text: rendered.text,
     warnings: rendered.warnings,
   };
+  // The cache record goes last: if a rename fails halfway, the next build sees no matching record and renders again.
   writeAllOrNothing(outDir, [
     [outputs.html, rendered.html.replaceAll(UNSUBSCRIBE_TOKEN_MARKER, PREVIEW_TOKEN)],
     [outputs.text, rendered.text.replaceAll(UNSUBSCRIBE_TOKEN_MARKER, PREVIEW_TOKEN)],
@@ -112,16 +114,3 @@ function readCache(outDir: string, contentHash: string, outputs: { html: string;
   }
 }
 
-/** Writes every file to a temporary name first, so a failure leaves the previous build intact. */
-function writeAllOrNothing(dir: string, files: [string, string][]): void {
-  mkdirSync(dir, { recursive: true });
-  const suffix = `.tmp-${process.pid}-${Date.now()}`;
-  try {
-    for (const [target, content] of files) writeFileSync(target + suffix, content);
-  } catch (error) {
-    for (const [target] of files) rmSync(target + suffix, { force: true });
-    throw error;
-  }
-  // The cache record goes last: if a rename fails halfway, the next build sees no matching record and renders again.
-  for (const [target] of files) renameSync(target + suffix, target);
-}

@@ -1,0 +1,18 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+
+/**
+ * Writes every file to a temporary name first, then renames them into place: a failure leaves the
+ * previous files intact, and readers (serve, a static host syncing dist/) never see half a file.
+ * Files are renamed in the order given, so the one that marks the set complete goes last.
+ */
+export function writeAllOrNothing(dir: string, files: [path: string, content: string][]): void {
+  mkdirSync(dir, { recursive: true });
+  const suffix = `.tmp-${process.pid}-${Date.now()}`;
+  try {
+    for (const [target, content] of files) writeFileSync(target + suffix, content);
+  } catch (error) {
+    for (const [target] of files) rmSync(target + suffix, { force: true });
+    throw error;
+  }
+  for (const [target] of files) renameSync(target + suffix, target);
+}
