@@ -1,11 +1,28 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * The rooms of docs/architecture.md, written down:
+ * - src/core and src/check/rules are pure: files, sockets, the environment and the clock are passed in;
+ * - only src/delivery imports nodemailer (the SMTP transport);
+ * - only src/store imports better-sqlite3 or runs SQL (prepare, exec, pragma, transaction);
+ * - only src/cli exits, sets exit codes or reads argv.
+ */
 const restrict = (paths, patterns = []) => ({
   'no-restricted-imports': ['error', { paths, patterns }],
 });
-const nodemailerOnlyInMail = [{ name: 'nodemailer', message: 'Only src/mail imports nodemailer.' }];
+const nodemailerOnlyInDelivery = [{ name: 'nodemailer', message: 'Only src/delivery imports nodemailer.' }];
+const nodemailerPattern = { group: ['nodemailer/*'], message: 'Only src/delivery imports nodemailer.' };
 const sqliteOnlyInStore = [{ name: 'better-sqlite3', message: 'Only src/store speaks SQL.' }];
+const sqlCalls = [
+  { selector: "CallExpression[callee.property.name=/^(prepare|pragma|transaction)$/]", message: 'Only src/store speaks SQL: add a function to src/store and call it.' },
+  { selector: "CallExpression[callee.property.name='exec'][arguments.0.type=/^(Literal|TemplateLiteral)$/]", message: 'Only src/store speaks SQL: add a function to src/store and call it.' },
+];
+const pureSyntax = [
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'This room is pure: pass the clock in.' },
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'This room is pure: pass the clock in.' },
+];
+const pureRooms = ['src/core/**/*.ts', 'src/check/rules/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['lib/', 'dist/', 'node_modules/', 'coverage/', '.bench/'] },
@@ -20,25 +37,23 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/mail/**', 'src/store/**'],
-    rules: restrict([...nodemailerOnlyInMail, ...sqliteOnlyInStore]),
+    ignores: ['src/delivery/**', 'src/store/**', ...pureRooms],
+    rules: { ...restrict([...nodemailerOnlyInDelivery, ...sqliteOnlyInStore], [nodemailerPattern]), 'no-restricted-syntax': ['error', ...sqlCalls] },
   },
-  { files: ['src/mail/**/*.ts'], rules: restrict(sqliteOnlyInStore) },
-  { files: ['src/store/**/*.ts'], rules: restrict(nodemailerOnlyInMail) },
+  { files: ['src/delivery/**/*.ts'], rules: { ...restrict(sqliteOnlyInStore), 'no-restricted-syntax': ['error', ...sqlCalls] } },
+  { files: ['src/store/**/*.ts'], rules: restrict(nodemailerOnlyInDelivery, [nodemailerPattern]) },
   {
-    // The core is pure: files, sockets, the environment and the clock are passed in.
-    files: ['src/core/**/*.ts'],
+    files: pureRooms,
     rules: {
       ...restrict(
-        [...nodemailerOnlyInMail, ...sqliteOnlyInStore],
-        [{ group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:process'], message: 'src/core is pure: pass I/O in.' }],
+        [...nodemailerOnlyInDelivery, ...sqliteOnlyInStore],
+        [nodemailerPattern, { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:process', 'node:os', 'node:worker_threads'], message: 'This room is pure: pass I/O in.' }],
       ),
-      'no-restricted-globals': ['error', { name: 'process', message: 'src/core is pure: pass env and argv in.' }, { name: 'fetch', message: 'src/core is pure.' }],
-      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core is pure: pass the clock in.' }, { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'src/core is pure: pass the clock in.' }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'This room is pure: pass env and argv in.' }, { name: 'fetch', message: 'This room is pure.' }],
+      'no-restricted-syntax': ['error', ...sqlCalls, ...pureSyntax],
     },
   },
   {
-    // Only the CLI knows about exit codes and TTYs.
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
     rules: {

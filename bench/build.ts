@@ -46,9 +46,9 @@ function makeProject(issues: number): string {
 /** The exact MJML `build` compiles for the Klarna issue, and a script that only compiles it. */
 async function makeBareScript(dir: string, project: string): Promise<string> {
   const { loadSettings } = await import('../src/config/load.js');
-  const { readTemplate } = await import('../src/build/template-files.js');
-  const { parseIssue } = await import('../src/core/front-matter.js');
-  const { createIssueRenderer } = await import('../src/core/render.js');
+  const { readTemplate } = await import('../src/pipeline/template-files.js');
+  const { parseIssue } = await import('../src/core/issue/front-matter.js');
+  const { createIssueRenderer } = await import('../src/core/issue/render-issue.js');
   const settings = loadSettings({ cwd: project, env: {} });
   let mjml = '';
   const renderer = createIssueRenderer(readTemplate(settings).source, async (source) => {

@@ -271,11 +271,11 @@ async function sampleContent(): Promise<{ html: string; text: string; subject: s
   const dir = await makeProject(1, 1);
   try {
     const { loadSettings } = await import('../src/config/load.js');
-    const { composeIssue } = await import('../src/mail/send-issue.js');
-    const { renderMessage } = await import('../src/core/compose.js');
+    const { composeIssue } = await import('../src/app/send-issue.js');
+    const { personalizeMessage } = await import('../src/core/message/compose.js');
     const settings = loadSettings({ cwd: dir, env: {} });
     const { built, template } = await composeIssue(settings, ISSUE, { now: new Date() });
-    const message = renderMessage(template, { email: 'reader1@example.com', name: 'Reader 1', messageId: `<bench@fintechweekly.example>`, token: `1.${'x'.repeat(32)}` }).raw;
+    const message = personalizeMessage(template, { email: 'reader1@example.com', name: 'Reader 1', messageId: `<bench@fintechweekly.example>`, token: `1.${'x'.repeat(32)}` }).raw;
     return { html: built.html, text: built.text, subject: built.subject, message };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
-import { checkLinks } from '../core/check-links.js';
-import { parseCheckedMessage } from '../core/check-message.js';
-import { type CheckResult, type CheckStatus, countByStatus } from '../core/check-result.js';
-import { checkSize } from '../core/check-size.js';
-import { checkStructure } from '../core/check-structure.js';
-import { renderMessage } from '../core/compose.js';
-import { deliveryMessageId } from '../core/message-id.js';
-import { createUnsubscribeToken } from '../core/token.js';
+import { checkLinks } from './rules/links.js';
+import { parseCheckedMessage } from './rules/checked-message.js';
+import { type CheckResult, type CheckStatus, countByStatus } from './rules/result.js';
+import { checkSize } from './rules/size.js';
+import { checkStructure } from './rules/structure.js';
+import { personalizeMessage } from '../core/message/compose.js';
+import { deliveryMessageId } from '../core/message/message-id.js';
+import { createUnsubscribeToken } from '../core/message/token.js';
 
 /** The reader the check composes for: shaped like a real subscriber, at an address nobody owns. */
 export const SAMPLE_SUBSCRIBER = { id: 1, email: 'subscriber@example.com', name: null } as const;
@@ -52,10 +52,10 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
   }
 
   step('building and composing the message');
-  const { composeIssue } = await import('../mail/send-issue.js');
+  const { composeIssue } = await import('../app/send-issue.js');
   const { built, template } = await composeIssue(settings, ref, { now: options.now });
   const sample = SAMPLE_SUBSCRIBER;
-  const { raw } = renderMessage(template, {
+  const { raw } = personalizeMessage(template, {
     email: sample.email,
     name: sample.name,
     messageId: deliveryMessageId(built.slug, sample.email, config.sender.fromEmail),
@@ -68,14 +68,14 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
   results.push(checkSize(message.html));
   results.push(checkLinks(message.html));
 
-  const { checkDkim } = await import('./dkim.js');
-  const { createSigner } = await import('../mail/transport.js');
+  const { checkDkim } = await import('./tools/dkim-verify.js');
+  const { createSigner } = await import('../delivery/transport.js');
   const dkimKey = config.dkim && { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKeyFile: path.resolve(settings.root, config.dkim.privateKeyPath) };
   // The transport's own signer, so the check verifies exactly what `send` puts on the wire.
   const sign = dkimKey ? async (message: Buffer) => (await createSigner(dkimKey))(message) : undefined;
   const dkim = await checkDkim(raw, config, settings.root, sign);
 
-  const [{ checkSpamScore }, { checkClientSupport }, { checkRendering }] = await Promise.all([import('./spamassassin.js'), import('./client-support.js'), import('./render.js')]);
+  const [{ checkSpamScore }, { checkClientSupport }, { checkRendering }] = await Promise.all([import('./tools/spamassassin.js'), import('./tools/doiuse-email.js'), import('./tools/browser-rendering.js')]);
   // SpamAssassin and Chromium are separate processes: running them side by side saves seconds.
   step('SpamAssassin (local tests), Chromium at 600 and 375 px, client support against MJML\'s baseline');
   const spam = checkSpamScore(dkim.raw, config.check.spamThreshold, options.env);
@@ -97,7 +97,7 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
 
   if (options.dns) {
     step('looking up SPF, DKIM and DMARC records');
-    const { checkDnsRecords } = await import('./dns-hints.js');
+    const { checkDnsRecords } = await import('./tools/dns-hints.js');
     results.push(await checkDnsRecords(config, settings.root));
   }
 

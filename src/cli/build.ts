@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { BuiltIssue } from '../build/build-issue.js';
+import type { BuiltIssue } from '../pipeline/build-issue.js';
 import { isFintechWeeklyError } from '../core/errors.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';
@@ -31,17 +31,17 @@ export function registerBuild(program: Command): void {
     .option('--json', 'print one JSON report per issue on stdout')
     .action(async (refs: string[], flags: BuildFlags) => {
       const out = createOutput({ json: flags.json });
-      const { listIssueFiles } = await import('../build/issue-files.js');
+      const { listIssueFiles } = await import('../pipeline/issue-files.js');
       const project = settings();
       const targets = refs.length > 0 ? refs : listIssueFiles(project);
-      const { mayNeedRender } = await import('../build/staleness.js');
-      if (mayNeedRender(project, targets, flags.out)) (await import('../build/mjml-compiler.js')).warmUpMjml();
-      const { buildIssue } = await import('../build/build-issue.js');
+      const { mayNeedRender } = await import('../pipeline/staleness.js');
+      if (mayNeedRender(project, targets, flags.out)) (await import('../pipeline/mjml-compiler.js')).warmUpMjml();
+      const { buildIssue } = await import('../pipeline/build-issue.js');
       if (targets.length === 0) {
         out.warn(`no issues to build in ${project.config.paths.issues}/ (create one with "fintechweekly new")`);
       }
       const builtBySlot = new Array<BuiltIssue | undefined>(targets.length);
-      const { duplicateSlugs } = await import('../build/duplicate-slugs.js');
+      const { duplicateSlugs } = await import('../pipeline/duplicate-slugs.js');
       const duplicates = duplicateSlugs(project, targets);
       // A few issues in flight at once: one renders its Markdown and template while MJML compiles another.
       const reports = await mapWithConcurrency(targets, 4, async (ref, slot): Promise<IssueReport> => {
@@ -72,8 +72,8 @@ export function registerBuild(program: Command): void {
       });
       for (const report of reports.filter((r) => r.ok)) printSuccess(out, report);
       const archived = builtBySlot.filter((b): b is BuiltIssue => b !== undefined);
-      // The web version of each issue and the archive index (W's src/build/archive.ts).
-      if (archived.length > 0) (await import('../build/archive.js')).writeArchive(project, archived, path.resolve(project.root, flags.out ?? project.config.paths.dist));
+      // The web version of each issue and the archive index (src/pipeline/archive.ts).
+      if (archived.length > 0) (await import('../pipeline/archive.js')).writeArchive(project, archived, path.resolve(project.root, flags.out ?? project.config.paths.dist));
       out.result(reports);
       const failed = reports.filter((r) => !r.ok).length;
       if (targets.length > 1 || failed > 0) out.info(`${reports.length - failed} built, ${failed} failed`);

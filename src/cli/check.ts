@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CheckReport } from '../check/run-checks.js';
-import type { CheckStatus } from '../core/check-result.js';
+import type { CheckStatus } from '../check/rules/result.js';
 import { EXIT, FintechWeeklyError } from '../core/errors.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
 import { describeInstant } from '../core/schedule-time.js';
-import type { SendProgress, SendSummary } from '../mail/send-issue.js';
+import type { SendProgress, SendSummary } from '../app/send-issue.js';
 import type { DueCampaign } from '../store/schedule.js';
 import { settings } from './context.js';
 
@@ -46,7 +46,7 @@ export function registerDispatch(program: Command): void {
           return;
         }
         try {
-          const { syncFrontMatterSchedules } = await import('../build/front-matter-schedule.js');
+          const { syncFrontMatterSchedules } = await import('../app/sync-front-matter-schedules.js');
           const { dueCampaigns, listSchedules } = await import('../store/schedule.js');
           const frontMatter = syncFrontMatterSchedules(project, db, new Date());
           for (const problem of frontMatter.problems) logError(`warning: ${problem.message}`);
@@ -86,8 +86,8 @@ export function registerDispatch(program: Command): void {
       async function dispatchOne(campaign: DueCampaign): Promise<CampaignReport> {
         const { slug, reason } = campaign;
         const { acquireLock: lockCampaign } = await import('../store/locks.js');
-        const { sendIssue } = await import('../mail/send-issue.js');
-        const { readIssueFile, resolveIssueRef } = await import('../build/issue-files.js');
+        const { sendIssue } = await import('../app/send-issue.js');
+        const { readIssueFile, resolveIssueRef } = await import('../pipeline/issue-files.js');
         // A `send` of this issue started by hand is left alone (sendIssue takes the lock itself;
         // this only tells "busy" apart from an error in the log).
         const probe = lockCampaign(db, `campaign:${slug}`);

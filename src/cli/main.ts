@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../build/package-version.js';
+import { packageVersion } from '../config/package-version.js';
 import { EXIT, isFintechWeeklyError } from '../core/errors.js';
 import { inspectError } from './output.js';
 import { registerCommands } from './commands.js';

@@ -28,14 +28,14 @@ export function registerNew(program: Command): void {
       let { title, date, source } = flags;
       if (interactive) {
         const { input } = await import('@inquirer/prompts');
-        const { checkScaffoldField } = await import('../core/scaffold.js');
+        const { checkScaffoldField } = await import('../core/issue/scaffold.js');
         title ??= await input({ message: 'Title (headline):', required: true, validate: (v) => checkScaffoldField('title', v) });
         date ??= await input({ message: 'Date (YYYY-MM-DD):', default: calendarDateIn(new Date(), project.config.timezone), validate: (v) => checkScaffoldField('date', v) });
         source ??= (await input({ message: 'Source URL for "Lihat Asli" (empty for none):', validate: (v) => v === '' || checkScaffoldField('source', v) })) || undefined;
       }
       if (!title) throw new UsageError('--title is required', { hint: 'Run it in a terminal to be asked, or pass --title "..." (with --yes in scripts).' });
       date ??= calendarDateIn(new Date(), project.config.timezone);
-      const { scaffoldIssue } = await import('../core/scaffold.js');
+      const { scaffoldIssue } = await import('../core/issue/scaffold.js');
       const { fileName, text } = scaffoldIssue({ title, date, source, lang: project.config.lang });
       const dir = path.resolve(project.root, project.config.paths.issues);
       const file = path.join(dir, fileName);

@@ -15,7 +15,7 @@ export function registerPreview(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: must be a number from 0 to 65535, got "${flags.port}"`);
       const out = createOutput();
       settings(); // reports a broken config before the server starts
-      const { startPreview } = await import('../build/preview-server.js');
+      const { startPreview } = await import('../serve/preview-server.js');
       const preview = await startPreview({
         ref,
         port,

@@ -52,7 +52,7 @@ async function scheduleAction(ref: string, flags: ScheduleFlags): Promise<void> 
   assertScheduleNotPast(parsed.instant, now, flags.now ?? false, zone);
 
   // Building checks the issue now, not at send time in the middle of the night.
-  const { buildIssue } = await import('../build/build-issue.js');
+  const { buildIssue } = await import('../pipeline/build-issue.js');
   const built = await buildIssue(project, ref);
   for (const warning of built.warnings) out.warn(`${path.relative(process.cwd(), built.file)}: ${warning.message}`);
 
@@ -79,7 +79,7 @@ async function listAction(flags: { json?: boolean }): Promise<void> {
   const project = settings();
   const { openDb } = await import('../store/db.js');
   const { listSchedules } = await import('../store/schedule.js');
-  const { syncFrontMatterSchedules } = await import('../build/front-matter-schedule.js');
+  const { syncFrontMatterSchedules } = await import('../app/sync-front-matter-schedules.js');
   const db = openDb(project.dbPath);
   try {
     const report = syncFrontMatterSchedules(project, db, new Date());
@@ -147,7 +147,7 @@ async function cancelAction(ref: string, flags: { json?: boolean }): Promise<voi
 
 /** The slug of an issue named by path or file name, from its front matter (no rendering). */
 async function slugOfIssue(ref: string): Promise<string> {
-  const { readIssueFile, resolveIssueRef } = await import('../build/issue-files.js');
+  const { readIssueFile, resolveIssueRef } = await import('../pipeline/issue-files.js');
   const project = settings();
   return readIssueFile(project, resolveIssueRef(project, ref)).slug;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, FintechWeeklyError, UsageError } from '../core/errors.js';
-import type { SendProgress, SendSummary } from '../mail/send-issue.js';
+import type { SendProgress, SendSummary } from '../app/send-issue.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';
 
@@ -50,7 +50,7 @@ export function registerSend(program: Command): void {
       if (!flags.yes && !flags.dryRun && !interactive) {
         throw new UsageError('refusing to send to the subscriber list without confirmation: there is no terminal to ask on', { hint: 'Add --yes to send from a script or cron (or --dry-run to see what would be sent).' });
       }
-      const { prepareSend } = await import('../mail/send-issue.js');
+      const { prepareSend } = await import('../app/send-issue.js');
       const report = await createProgressReporter(out);
       const prepared = await prepareSend(settings(), issue, { limit, rate, retryUnknown: flags.retryUnknown, dryRun: flags.dryRun, outbox: flags.outbox, onProgress: report.onProgress });
       try {
@@ -84,13 +84,13 @@ export function registerSend(program: Command): void {
 }
 
 async function sendTestAction(issue: string, flags: SendFlags, out: Output): Promise<void> {
-  const { normalizeEmail } = await import('../core/address.js');
+  const { normalizeEmail } = await import('../core/message/address.js');
   const to = (flags.to ?? []).map((raw) => {
     const checked = normalizeEmail(raw);
     if (!checked.ok) throw new UsageError(`--to ${raw}: ${checked.reason}`);
     return checked.email;
   });
-  const { sendTest } = await import('../mail/send-test.js');
+  const { sendTest } = await import('../app/send-test.js');
   const result = await sendTest(settings(), issue, { to, outbox: flags.outbox });
   for (const r of result.results) {
     if (r.outcome === 'sent') out.info(`sent "${result.subject}" to ${r.to} (${r.reply})`);

@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
       }
       const { createArchiveServer } = await import('../serve/server.js');
       const { loadPageStrings } = await import('../serve/strings.js');
-      const { readArchiveEntries } = await import('../build/archive.js');
+      const { readArchiveEntries } = await import('../pipeline/archive.js');
       const { openDb } = await import('../store/db.js');
       const { getSubscriberById, unsubscribe } = await import('../store/subscribers.js');
       const strings = loadPageStrings(project, project.config.lang);

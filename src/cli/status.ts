@@ -38,7 +38,7 @@ export function registerStatus(program: Command): void {
 async function campaignSlug(db: Db, ref: string): Promise<string | undefined> {
   const { campaignStatus, findCampaignSlugByIssuePath } = await import('../store/status.js');
   if (campaignStatus(db, ref)) return ref;
-  const { readIssueFile, resolveIssueRef, slugFromFileName } = await import('../build/issue-files.js');
+  const { readIssueFile, resolveIssueRef, slugFromFileName } = await import('../pipeline/issue-files.js');
   const project = settings();
   const file = resolveIssueRef(project, ref);
   const byPath = findCampaignSlugByIssuePath(db, path.relative(project.root, file));

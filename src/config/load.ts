@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { FintechWeeklyError } from '../core/errors.js';
-import { describeIssue, formatPath } from '../core/validation.js';
+import { describeSchemaProblem, formatPath } from '../core/schema-errors.js';
 import { configSchema, type Config } from './schema.js';
 
 export const CONFIG_NAMES = ['fintechweekly.config.yaml', 'fintechweekly.config.yml', 'fintechweekly.config.json'];
@@ -78,7 +78,7 @@ export function readConfigFile(file: string): Config {
   const result = configSchema.safeParse(data);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const { path: keyPath, message } = describeIssue(issue);
+    const { path: keyPath, message } = describeSchemaProblem(issue);
     const node = doc.getIn(keyPath, true);
     const line = isNode(node) && node.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
     const key = formatPath(keyPath);

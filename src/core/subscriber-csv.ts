@@ -1,7 +1,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { FintechWeeklyError } from './errors.js';
-import { normalizeEmail, normalizeName } from './address.js';
+import { normalizeEmail, normalizeName } from './message/address.js';
 
 /**
  * Subscriber lists as CSV, the format every spreadsheet and mailing tool reads and writes.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { parseUnsubscribeToken, verifyUnsubscribeToken } from '../core/token.js';
+import { parseUnsubscribeToken, verifyUnsubscribeToken } from '../core/message/token.js';
 import { archiveIndexPage, invalidLinkPage, messagePage, unsubscribeConfirmPage, unsubscribedPage, type ArchiveEntry, type PageContext } from './pages.js';
 
 /** What the server needs of the subscriber list. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Lang } from '../config/schema.js';
 import type { Settings } from '../config/load.js';
 import { FintechWeeklyError } from '../core/errors.js';
-import { parseKeyedJson } from '../core/validation.js';
+import { parseKeyedJson } from '../core/schema-errors.js';
 
 /** The words of the web pages (archive, unsubscribe), one file per language: templates/<name>/pages.<lang>.json. */
 export const pageStringsSchema = z

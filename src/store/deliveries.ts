@@ -1,4 +1,4 @@
-import { deliveryMessageId } from '../core/message-id.js';
+import { deliveryMessageId } from '../core/message/message-id.js';
 import type { Db } from './db.js';
 
 /**

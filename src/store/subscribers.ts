@@ -1,4 +1,4 @@
-import { normalizeEmail, normalizeName } from '../core/address.js';
+import { normalizeEmail, normalizeName } from '../core/message/address.js';
 import { FintechWeeklyError } from '../core/errors.js';
 import type { CsvSubscriberRow, SubscriberStatus } from '../core/subscriber-csv.js';
 import type { Db } from './db.js';
@@ -102,6 +102,11 @@ export function listSubscribers(db: Db, filter: SubscriberFilter = {}): Iterable
 }
 
 export type SubscriberCounts = Record<SubscriberStatus | 'total', number>;
+
+/** The subscriber with the lowest id in this status: the example a dry run shows. */
+export function firstSubscriber(db: Db, status: SubscriberStatus): Subscriber | undefined {
+  return db.prepare('SELECT * FROM subscribers WHERE status = ? ORDER BY id LIMIT 1').get(status) as Subscriber | undefined;
+}
 
 export function countSubscribers(db: Db): SubscriberCounts {
   const counts: SubscriberCounts = { active: 0, unsubscribed: 0, bounced: 0, total: 0 };

@@ -1,4 +1,4 @@
-import { findOnPath } from '../../src/check/executable.js';
+import { findOnPath } from '../../src/check/tools/executable.js';
 
 /**
  * The spam and rendering checks need SpamAssassin and Chromium. CI installs both (.ci/run), so

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { createUnsubscribeToken } from '../../src/core/token.js';
+import { createUnsubscribeToken } from '../../src/core/message/token.js';
 import { createArchiveServer } from '../../src/serve/server.js';
 import { pageStringsSchema } from '../../src/serve/strings.js';
 import { openDb, type Db } from '../../src/store/db.js';
