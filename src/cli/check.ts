@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CheckReport } from '../check/run-checks.js';
 import type { CheckStatus } from '../check/rules/result.js';
-import { EXIT, FintechWeeklyError } from '../core/errors.js';
+import { EXIT } from '../core/errors.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';
 
@@ -59,23 +59,4 @@ function printReport(out: Output, report: CheckReport): void {
   const summary = `${pass} passed, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failed`;
   lines.push(fail > 0 ? `${out.paint('red', summary)}: fix what failed before sending (or send with --force)` : out.paint(warn > 0 ? 'yellow' : 'green', summary));
   out.print(lines.join('\n'));
-}
-
-/**
- * For `send`: runs the offline checks and refuses the issue when one fails; the error names every
- * failed check and why, so the editor sees it without running `check` again.
- */
-export async function refuseFailingIssue(ref: string, out: Pick<Output, 'info'>): Promise<void> {
-  const { runOfflineChecks } = await import('../check/run-checks.js');
-  out.info('checking the issue before sending (fintechweekly check; --force skips it)...');
-  const report = await runOfflineChecks(settings(), ref, { env: process.env, now: new Date() });
-  const warned = report.results.filter((r) => r.status === 'warn').map((r) => r.title.toLowerCase());
-  if (!report.failed) {
-    out.info(`check passed${warned.length > 0 ? ` with warnings (${warned.join(', ')}; see \`fintechweekly check ${ref}\`)` : ''}`);
-    return;
-  }
-  const failed = report.results.filter((r) => r.status === 'fail').map((r) => `  ${r.title}: ${r.reason}`);
-  throw new FintechWeeklyError(`not sending ${report.slug}: the check failed; nothing was sent\n${failed.join('\n')}`, {
-    hint: `Run \`fintechweekly check ${ref}\` for the details and fix the issue, or send anyway with --force.`,
-  });
 }

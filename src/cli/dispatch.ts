@@ -108,7 +108,7 @@ export function registerDispatch(program: Command): void {
           log(`${slug}: ${what}`);
           // The same preflight as `send --yes`, before anyone has received the issue; a send
           // already under way is finished as it started.
-          if (reason === 'scheduled') await (await import('./check.js')).refuseFailingIssue(file, { info: (line) => log(`${slug}: ${line}`) });
+          if (reason === 'scheduled') await (await import('../app/preflight.js')).refuseFailingIssue(project, file, process.env, new Date(), (line) => log(`${slug}: ${line}`));
           const summary = await sendIssue(project, file, { onProgress: progressLogger(slug) });
           log(
             `${slug}: sent ${summary.sent}, failed ${summary.failed}, deferred ${summary.deferred}, unknown ${summary.unknown}, skipped ${summary.skipped} in ${(summary.durationMs / 1000).toFixed(1)} s` +

@@ -62,7 +62,7 @@ export function registerSend(program: Command): void {
           out.result({ dryRun: true, slug: prepared.slug, subject: prepared.subject, from: prepared.from, recipients: count, sample: prepared.sample, headers: prepared.headers });
           return;
         }
-        if (!flags.force) await (await import('./check.js')).refuseFailingIssue(issue, out);
+        if (!flags.force) await (await import('../app/preflight.js')).refuseFailingIssue(settings(), issue, process.env, new Date(), (line) => out.info(line));
         if (!flags.yes && prepared.recipients > 0) {
           const { confirm } = await import('@inquirer/prompts');
           const go = await confirm({ message: `Send "${prepared.subject}" to ${count} subscriber${count === 1 ? '' : 's'} now?`, default: false });

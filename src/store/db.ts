@@ -49,3 +49,13 @@ function migrate(db: Db, file: string): void {
     }).immediate();
   }
 }
+
+/** Opens the store, runs `work` with it and closes it, also when `work` throws. */
+export async function withStore<T>(file: string, work: (db: Db) => T | Promise<T>): Promise<T> {
+  const db = openDb(file);
+  try {
+    return await work(db);
+  } finally {
+    db.close();
+  }
+}
