@@ -1,15 +1,13 @@
 /**
  * `npm run bench`: every benchmark, one after the other, so their figures come from the same
- * machine state. The send benchmark joins when bench/send.ts exists.
+ * machine state.
  */
-import { existsSync } from 'node:fs';
 import { benchBuild } from './build.js';
+import { benchSend } from './send.js';
+import { benchStartup } from './startup.js';
 
 await benchBuild();
-
-const sendBench = new URL('./send.js', import.meta.url);
-if (existsSync(sendBench)) {
-  const { benchSend } = (await import(sendBench.href)) as { benchSend: () => Promise<unknown> };
-  process.stdout.write('\n');
-  await benchSend();
-}
+process.stdout.write('\n');
+await benchStartup();
+process.stdout.write('\n');
+await benchSend();

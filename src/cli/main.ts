@@ -1,14 +1,18 @@
+import './source-mapped-stacks.js';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../config/package-version.js';
 import { EXIT, isFintechWeeklyError } from '../core/errors.js';
 import { inspectError } from './output.js';
 import { registerCommands } from './commands.js';
+import { loadConfigReader } from './context.js';
 
 const program = new Command('fintechweekly')
   .description('Write the FinTech Weekly newsletter in Markdown, build it into an email, and send it over SMTP.')
   .version(packageVersion())
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Only a command that runs needs the config: --help and usage errors never load it.
+  .hook('preAction', loadConfigReader);
 
 registerCommands(program);
 

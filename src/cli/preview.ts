@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
-import { settings } from './context.js';
+import { readSettings, settings } from './context.js';
 import { createOutput } from './output.js';
 
 export function registerPreview(program: Command): void {
@@ -19,7 +18,7 @@ export function registerPreview(program: Command): void {
       const preview = await startPreview({
         ref,
         port,
-        loadSettings: () => loadSettings({ cwd: process.cwd(), env: process.env }),
+        loadSettings: readSettings,
         onBuild: (result) => {
           if (result.ok) out.info(`built ${result.slug}${result.warnings ? ` (${result.warnings} warning${result.warnings > 1 ? 's' : ''})` : ''}`);
           else for (const line of result.message.split('\n')) process.stderr.write(`${out.paint('red', 'error:')} ${line}\n`);

@@ -1,0 +1,85 @@
+/**
+ * Bundles the CLI for `npm run build` (so at `npm ci`, through `prepare`): bin/fintechweekly.js
+ * imports lib/bundle/main.js. Node then reads a few dozen files where it read about 700 (commander,
+ * zod, yaml, the renderer's libraries, MJML's), which is most of a command's start-up; the figures
+ * are in BENCHMARKS.md, "Start-up".
+ *
+ * - Code splitting: each `await import()` in the commands stays a file of its own, loaded only when
+ *   that code runs, so `--help` loads commander and the command definitions, `subscribers list`
+ *   adds the store, and only `build` loads the renderer and MJML.
+ * - Two entry points: the CLI and the MJML worker (src/pipeline/mjml-worker.ts), which
+ *   mjml-compiler.ts starts as `./mjml-worker.js` beside itself: every output is in one folder.
+ * - lib/bundle/meta.json (esbuild's metafile) says which source modules each file holds; the
+ *   tests' module recorder (test/helpers/run-cli.ts) uses it to tell which modules a command loaded.
+ * - Source maps without the sources' text: src/cli/source-mapped-stacks.ts turns stack frames
+ *   back into TypeScript lines when a stack is printed.
+ *
+ * Left out of the bundle, loaded from node_modules as before:
+ * - better-sqlite3: a native addon, found through its own package folder;
+ * - playwright-core: requires optional packages it does not ship (chromium-bidi) and reads its
+ *   own files (browsers.json, injected scripts) at run time;
+ * - typescript: cosmiconfig (under MJML's htmlnano) requires it only to read a TypeScript config
+ *   file, which fintechweekly never asks for.
+ * MJML is bundled into the worker's files: its 680 CommonJS files cost more to find and compile one
+ * by one than MJML takes to compile an issue. What it reads at run time is the project's own files
+ * (`mj-include`, a `.mjmlconfig` in the current folder), not its package's.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'lib/bundle');
+
+/**
+ * `import { z } from 'zod'` hands the bundler zod's whole namespace as one value, so every locale
+ * and the JSON Schema converters come along (734 KB); `import * as z` lets it keep what is used
+ * (176 KB). Same module, same objects: only the import's form changes, in the bundle.
+ */
+const zodNamespaceImport = {
+  name: 'zod-namespace-import',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace(/^import \{ z \} from 'zod';$/m, "import * as z from 'zod';"),
+      loader: 'ts',
+    }));
+  },
+};
+
+// Chunk names carry a content hash: files of an earlier build would pile up.
+await rm(outdir, { recursive: true, force: true });
+/**
+ * yaml's CommonJS build (what Node gets) cannot be tree-shaken and carries the stringifier and
+ * every schema; its ES module build (the package's "default" export, the same code) can. On
+ * `subscribers list`, which reads the config and nothing else, that was 0.2x of `node -e 0`.
+ */
+const yamlModuleBuild = {
+  name: 'yaml-module-build',
+  setup(bundler) {
+    const entry = path.join(path.dirname(createRequire(import.meta.url).resolve('yaml/package.json')), 'browser/dist/index.js');
+    bundler.onResolve({ filter: /^yaml$/ }, () => ({ path: entry }));
+  },
+};
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts', 'mjml-worker': 'src/pipeline/mjml-worker.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: '[name]-[hash]',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  metafile: true,
+  external: ['better-sqlite3', 'playwright-core', 'typescript'],
+  plugins: [zodNamespaceImport, yamlModuleBuild],
+  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+await writeFile(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
