@@ -63,6 +63,24 @@ const yamlModuleBuild = {
   },
 };
 
+/**
+ * js-yaml (which gray-matter loads, though fintechweekly hands gray-matter its own YAML parser)
+ * looks for esprima, a 280 KB JavaScript parser, for its unsafe `!!js/function` tag, through a
+ * require the bundler cannot see: Node then compiled esprima from node_modules on every command
+ * that reads an issue. Here js-yaml finds none, as in a browser, and that tag is unsupported.
+ */
+const noEsprimaForJsYaml = {
+  name: 'no-esprima-for-js-yaml',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]js-yaml[\\/]lib[\\/]js-yaml[\\/]type[\\/]js[\\/]function\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const patched = source.replace("esprima = _require('esprima');", "throw new Error('esprima is not bundled');");
+      if (patched === source) throw new Error(`${args.path} no longer requires esprima the way scripts/bundle.mjs expects`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', 'mjml-worker': 'src/pipeline/mjml-worker.ts' },
@@ -77,7 +95,7 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   external: ['better-sqlite3', 'playwright-core', 'typescript'],
-  plugins: [zodNamespaceImport, yamlModuleBuild],
+  plugins: [zodNamespaceImport, yamlModuleBuild, noEsprimaForJsYaml],
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

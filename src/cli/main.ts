@@ -11,6 +11,11 @@ const program = new Command('fintechweekly')
   .version(packageVersion())
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
+  // build compiles MJML in a worker: the worker's thread boots while the config loads (MJML itself
+  // loads only once build finds an issue to render).
+  .hook('preSubcommand', async (_program, command) => {
+    if (command.name() === 'build') (await import('../pipeline/mjml-compiler.js')).startMjmlThread();
+  })
   // Only a command that runs needs the config: --help and usage errors never load it.
   .hook('preAction', loadConfigReader);
 

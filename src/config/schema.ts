@@ -6,8 +6,13 @@ import { en } from 'zod/locales';
  * classic schema cost about 30 ms of a command's start (building the schema, then compiling its
  * parser on the first parse) against 4 ms for this one; the checks, issues and messages are the
  * same. Classic zod sets its English messages when it loads; mini leaves that to us.
+ *
+ * jitless: zod compiles a parser for each object schema on its first parse (new Function), which
+ * pays off after many parses; a command parses the config once and each issue's front matter once
+ * or twice. The setting is zod's, for the process: it reaches the front matter schema too, which is
+ * built after the config has been read.
  */
-z.config(en());
+z.config({ ...en(), jitless: true });
 
 const noLineBreaks = (s: string) => !/[\r\n\0]/.test(s);
 const nonEmpty = () => z.string().check(z.minLength(1));

@@ -1,6 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { projectDir, repo, runCli } from '../helpers/run-cli.js';
 
 const dir = projectDir('fw-cli-');
@@ -27,5 +29,20 @@ describe('the fintechweekly command', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--no-such-flag'");
     expect(run(['send']).code).toBe(2);
+  });
+
+  it("prints an unexpected error's stack with the TypeScript files and lines it passed through, although the CLI runs as a bundle", () => {
+    // A database that claims the current schema but has no tables: a bug-shaped failure inside the store.
+    const db = new Database(path.join(dir, 'hollow.db'));
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.close();
+    const result = run(['subscribers', 'list'], { FINTECHWEEKLY_DB: path.join(dir, 'hollow.db') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('unexpected error (this is a bug in fintechweekly; please report it)');
+    expect(result.stderr).toContain('no such table');
+    const frames = result.stderr.split('\n').filter((line) => line.trimStart().startsWith('at '));
+    expect(frames.some((line) => line.includes(`${path.join(repo, 'src', 'store', 'subscribers.ts')}:`))).toBe(true);
+    expect(frames.some((line) => line.includes(`${path.join(repo, 'src', 'cli', 'subscribers.ts')}:`))).toBe(true);
+    expect(frames.filter((line) => line.includes(path.join(repo, 'lib')))).toEqual([]);
   });
 });
