@@ -1,0 +1,215 @@
+import libmime from 'libmime';
+import { decode as decodeCharset } from 'libmime/lib/charset.js';
+import { decode as decodeQuotedPrintable } from 'libqp';
+
+/**
+ * The structure of a message, as far as reading a bounce needs it: headers, content types, and
+ * each leaf part's decoded text. Built for returned mail rather than for display: line ends may be
+ * LF, CRLF or CR, boundaries may be missing or unterminated, charsets may be wrong, and the
+ * message may be cut off (the readers stop at a size bound). Nothing here throws on bad input;
+ * what could not be read is left out. Embedded messages (message/rfc822, text/rfc822-headers)
+ * are read for their headers and their own parts; their bodies are never converted to text
+ * beyond what `textOf` asks for.
+ */
+
+export interface Headers {
+  /** Lower-case name to the values in order; values unfolded, not decoded. */
+  readonly map: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface MimePart {
+  headers: Headers;
+  /** Lower-case type/subtype; text/plain when missing or unreadable. */
+  type: string;
+  params: Record<string, string>;
+  /** The undecoded body (as latin1 text: one character per byte). */
+  rawBody: string;
+  children: MimePart[];
+  /** For message/rfc822, message/global and text/rfc822-headers: the enclosed message. */
+  enclosed?: MimePart;
+}
+
+const MAX_DEPTH = 6;
+const MAX_PARTS = 64;
+
+export function header(headers: Headers, name: string): string | undefined {
+  return headers.map.get(name)?.[0];
+}
+
+export function headerAll(headers: Headers, name: string): readonly string[] {
+  return headers.map.get(name) ?? [];
+}
+
+/** A header value with RFC 2047 words decoded and raw 8-bit UTF-8 read as such. */
+export function decodedHeader(headers: Headers, name: string): string | undefined {
+  const value = header(headers, name);
+  return value === undefined ? undefined : decodeHeaderText(value);
+}
+
+export function decodeHeaderText(value: string): string {
+  try {
+    return libmime.decodeWords(bytesToText(value, undefined));
+  } catch {
+    return value;
+  }
+}
+
+/** Parses a whole message; `raw` is the message's bytes (possibly cut short). */
+export function parseMessage(raw: Buffer): MimePart {
+  const text = raw.toString('latin1').replace(/\r\n?/g, '\n');
+  const counter = { parts: 0 };
+  return parseEntity(text, 0, counter, 'text/plain');
+}
+
+function parseEntity(text: string, depth: number, counter: { parts: number }, defaultType: string): MimePart {
+  counter.parts++;
+  const { headers, body } = splitHeaders(text);
+  const { type, params } = contentType(headers, defaultType);
+  const part: MimePart = { headers, type, params, rawBody: body, children: [] };
+  if (depth >= MAX_DEPTH || counter.parts > MAX_PARTS) return part;
+  if (type.startsWith('multipart/')) {
+    const boundary = params.boundary ?? guessBoundary(body);
+    if (boundary) {
+      const childType = type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+      for (const section of splitMultipart(body, boundary)) {
+        if (counter.parts > MAX_PARTS) break;
+        part.children.push(parseEntity(section, depth + 1, counter, childType));
+      }
+    }
+  } else if (isEnclosure(type)) {
+    const inner = decodeBody(part).toString('latin1');
+    part.enclosed = parseEntity(inner, depth + 1, counter, 'text/plain');
+  }
+  return part;
+}
+
+export function isEnclosure(type: string): boolean {
+  return type === 'message/rfc822' || type === 'message/global' || type === 'text/rfc822-headers' || type === 'message/global-headers' || type === 'message/partial';
+}
+
+/** Header block and body; a message that starts with a blank line has no headers. */
+function splitHeaders(text: string): { headers: Headers; body: string } {
+  let end = text.startsWith('\n') ? 0 : text.indexOf('\n\n');
+  let bodyStart = end < 0 ? text.length : end + (end === 0 ? 1 : 2);
+  if (end < 0) end = text.length;
+  let block = text.slice(0, end);
+  // A "header block" whose first line is not a header is really body text (a part without headers).
+  if (block && !/^(?:From |[!-9;-~]+:)/.test(block)) {
+    block = '';
+    bodyStart = 0;
+  }
+  const map = new Map<string, string[]>();
+  let name = '';
+  let value = '';
+  const commit = () => {
+    if (!name) return;
+    const list = map.get(name);
+    if (list) list.push(value.trim());
+    else map.set(name, [value.trim()]);
+  };
+  for (const line of block.split('\n')) {
+    if (/^[ \t]/.test(line) && name) {
+      value += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line.startsWith('From ')) continue;
+    commit();
+    name = line.slice(0, colon).trim().toLowerCase();
+    value = line.slice(colon + 1);
+  }
+  commit();
+  return { headers: { map }, body: text.slice(bodyStart) };
+}
+
+function contentType(headers: Headers, defaultType: string): { type: string; params: Record<string, string> } {
+  const value = header(headers, 'content-type');
+  if (!value) return { type: defaultType, params: {} };
+  try {
+    const parsed = libmime.parseHeaderValue(value);
+    const type = parsed.value.toLowerCase().trim();
+    const params: Record<string, string> = {};
+    for (const [key, param] of Object.entries(parsed.params)) params[key.toLowerCase()] = String(param);
+    return { type: /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(type) ? type : defaultType, params };
+  } catch {
+    return { type: defaultType, params: {} };
+  }
+}
+
+/** Some MTAs (and cut or mangled messages) lose the boundary parameter: the first "--x" line names it. */
+function guessBoundary(body: string): string | undefined {
+  const match = /^--([^\s]{1,70})\s*$/m.exec(body);
+  return match?.[1];
+}
+
+function splitMultipart(body: string, boundary: string): string[] {
+  const sections: string[] = [];
+  const delimiter = `--${boundary}`;
+  let current: string[] | undefined;
+  for (const line of body.split('\n')) {
+    if (line.startsWith(delimiter)) {
+      const rest = line.slice(delimiter.length);
+      if (/^--\s*$/.test(rest)) {
+        if (current) sections.push(current.join('\n'));
+        current = undefined;
+        break;
+      }
+      if (/^\s*$/.test(rest)) {
+        if (current) sections.push(current.join('\n'));
+        current = [];
+        continue;
+      }
+    }
+    current?.push(line);
+  }
+  // An unterminated last part (the message was cut) still counts.
+  if (current) sections.push(current.join('\n'));
+  return sections;
+}
+
+/** The part's body bytes after its Content-Transfer-Encoding. */
+export function decodeBody(part: MimePart): Buffer {
+  const encoding = (header(part.headers, 'content-transfer-encoding') ?? '').toLowerCase().trim();
+  if (encoding === 'base64') return Buffer.from(part.rawBody.replace(/[^A-Za-z0-9+/=]+/g, ''), 'base64');
+  if (encoding === 'quoted-printable') {
+    try {
+      return decodeQuotedPrintable(part.rawBody.replace(/\n/g, '\r\n'));
+    } catch {
+      return Buffer.from(part.rawBody, 'latin1');
+    }
+  }
+  return Buffer.from(part.rawBody, 'latin1');
+}
+
+/** A leaf part's text: transfer-decoded, then read in its charset (UTF-8, else Windows-1252 when none is declared). */
+export function textOf(part: MimePart): string {
+  const text = bytesToText(decodeBody(part).toString('latin1'), part.params.charset).replace(/\r\n?/g, '\n');
+  return part.params.format?.toLowerCase() === 'flowed' ? libmime.decodeFlowed(text, part.params.delsp?.toLowerCase() === 'yes') : text;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Latin1-carried bytes to text: the declared charset, else UTF-8 if they are valid UTF-8, else Windows-1252. */
+function bytesToText(latin1: string, charset: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x80-\xff\x1b]/.test(latin1)) return latin1;
+  const bytes = Buffer.from(latin1, 'latin1');
+  if (charset && !/^(us-)?ascii$/i.test(charset)) return decodeCharset(bytes, charset);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return decodeCharset(bytes, /\x1b\$[B@]/.test(latin1) ? 'iso-2022-jp' : 'windows-1252');
+  }
+}
+
+/** Every part, depth first, enclosed messages included (their parts come after their own headers). */
+export function* walk(part: MimePart, options: { intoEnclosed?: boolean } = {}): Generator<{ part: MimePart; enclosed: boolean }> {
+  const stack: { part: MimePart; enclosed: boolean }[] = [{ part, enclosed: false }];
+  while (stack.length) {
+    const next = stack.pop() as { part: MimePart; enclosed: boolean };
+    yield next;
+    const children = next.part.children.map((child) => ({ part: child, enclosed: next.enclosed }));
+    if (next.part.enclosed && options.intoEnclosed) children.push({ part: next.part.enclosed, enclosed: true });
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as { part: MimePart; enclosed: boolean });
+  }
+}
