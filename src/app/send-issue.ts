@@ -97,7 +97,9 @@ export function requireSecret(settings: Settings): string {
 export async function composeIssue(settings: Settings, ref: string, options: { test?: boolean; now: Date }) {
   const built = await buildIssue(settings, ref);
   const { config } = settings;
+  const secret = settings.secrets.unsubscribeSecret;
   const template = composeTemplate(built, {
+    bounce: config.bounce.address && secret ? { address: config.bounce.address, secret } : undefined,
     sender: config.sender,
     publicUrl: config.publicUrl,
     listId: config.listId,
@@ -311,7 +313,7 @@ async function deliver(db: Db, issue: { slug: string; file: string; contentHash:
         try {
           let message;
           try {
-            message = personalizeMessage(template, { email: row.email, name: row.name, messageId: row.messageId, token: createUnsubscribeToken(secret, row.subscriberId ?? 0, row.email) });
+            message = personalizeMessage(template, { email: row.email, name: row.name, messageId: row.messageId, token: createUnsubscribeToken(secret, row.subscriberId ?? 0, row.email), deliveryId: row.id });
           } catch (error) {
             // This one address cannot be put into a message (it never can): it fails, the run goes on.
             settle(row, { kind: 'failed', code: undefined, reply: `not sent: ${(error as Error).message}` });

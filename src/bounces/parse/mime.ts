@@ -27,6 +27,8 @@ export interface MimePart {
   children: MimePart[];
   /** For message/rfc822, message/global and text/rfc822-headers: the enclosed message. */
   enclosed?: MimePart;
+  /** What was wrong with the message, shared by all its parts (one line each, no repeats). */
+  problems: string[];
 }
 
 const MAX_DEPTH = 6;
@@ -57,28 +59,41 @@ export function decodeHeaderText(value: string): string {
 /** Parses a whole message; `raw` is the message's bytes (possibly cut short). */
 export function parseMessage(raw: Buffer): MimePart {
   const text = raw.toString('latin1').replace(/\r\n?/g, '\n');
-  const counter = { parts: 0 };
-  return parseEntity(text, 0, counter, 'text/plain');
+  const state = { parts: 0, problems: [] as string[] };
+  return parseEntity(text, 0, state, 'text/plain');
 }
 
-function parseEntity(text: string, depth: number, counter: { parts: number }, defaultType: string): MimePart {
-  counter.parts++;
+function note(problems: string[], problem: string): void {
+  if (!problems.includes(problem)) problems.push(problem);
+}
+
+function parseEntity(text: string, depth: number, state: { parts: number; problems: string[] }, defaultType: string): MimePart {
+  state.parts++;
   const { headers, body } = splitHeaders(text);
   const { type, params } = contentType(headers, defaultType);
-  const part: MimePart = { headers, type, params, rawBody: body, children: [] };
-  if (depth >= MAX_DEPTH || counter.parts > MAX_PARTS) return part;
+  const part: MimePart = { headers, type, params, rawBody: body, children: [], problems: state.problems };
+  if (depth >= MAX_DEPTH || state.parts > MAX_PARTS) {
+    note(state.problems, `malformed MIME: more than ${MAX_PARTS} parts or ${MAX_DEPTH} levels; the rest was not read`);
+    return part;
+  }
   if (type.startsWith('multipart/')) {
-    const boundary = params.boundary ?? guessBoundary(body);
+    let boundary = params.boundary;
+    if (!boundary) {
+      boundary = guessBoundary(body);
+      note(state.problems, `malformed MIME: ${type} without a boundary parameter${boundary ? ` (read with the boundary "${boundary}" found in its body)` : ''}`);
+    }
     if (boundary) {
       const childType = type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
-      for (const section of splitMultipart(body, boundary)) {
-        if (counter.parts > MAX_PARTS) break;
-        part.children.push(parseEntity(section, depth + 1, counter, childType));
+      const { sections, closed } = splitMultipart(body, boundary);
+      if (!closed) note(state.problems, `malformed MIME: ${type} is not closed (the message was cut off, or its boundary is wrong)`);
+      for (const section of sections) {
+        if (state.parts > MAX_PARTS) break;
+        part.children.push(parseEntity(section, depth + 1, state, childType));
       }
     }
   } else if (isEnclosure(type)) {
     const inner = decodeBody(part).toString('latin1');
-    part.enclosed = parseEntity(inner, depth + 1, counter, 'text/plain');
+    part.enclosed = parseEntity(inner, depth + 1, state, 'text/plain');
   }
   return part;
 }
@@ -142,7 +157,7 @@ function guessBoundary(body: string): string | undefined {
   return match?.[1];
 }
 
-function splitMultipart(body: string, boundary: string): string[] {
+function splitMultipart(body: string, boundary: string): { sections: string[]; closed: boolean } {
   const sections: string[] = [];
   const delimiter = `--${boundary}`;
   let current: string[] | undefined;
@@ -151,8 +166,7 @@ function splitMultipart(body: string, boundary: string): string[] {
       const rest = line.slice(delimiter.length);
       if (/^--\s*$/.test(rest)) {
         if (current) sections.push(current.join('\n'));
-        current = undefined;
-        break;
+        return { sections, closed: true };
       }
       if (/^\s*$/.test(rest)) {
         if (current) sections.push(current.join('\n'));
@@ -164,7 +178,7 @@ function splitMultipart(body: string, boundary: string): string[] {
   }
   // An unterminated last part (the message was cut) still counts.
   if (current) sections.push(current.join('\n'));
-  return sections;
+  return { sections, closed: false };
 }
 
 /** The part's body bytes after its Content-Transfer-Encoding. */
@@ -183,14 +197,14 @@ export function decodeBody(part: MimePart): Buffer {
 
 /** A leaf part's text: transfer-decoded, then read in its charset (UTF-8, else Windows-1252 when none is declared). */
 export function textOf(part: MimePart): string {
-  const text = bytesToText(decodeBody(part).toString('latin1'), part.params.charset).replace(/\r\n?/g, '\n');
+  const text = bytesToText(decodeBody(part).toString('latin1'), part.params.charset, part.problems).replace(/\r\n?/g, '\n');
   return part.params.format?.toLowerCase() === 'flowed' ? libmime.decodeFlowed(text, part.params.delsp?.toLowerCase() === 'yes') : text;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Latin1-carried bytes to text: the declared charset, else UTF-8 if they are valid UTF-8, else Windows-1252. */
-function bytesToText(latin1: string, charset: string | undefined): string {
+function bytesToText(latin1: string, charset: string | undefined, problems?: string[]): string {
   // eslint-disable-next-line no-control-regex
   if (!/[\x80-\xff\x1b]/.test(latin1)) return latin1;
   const bytes = Buffer.from(latin1, 'latin1');
@@ -198,7 +212,10 @@ function bytesToText(latin1: string, charset: string | undefined): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    return decodeCharset(bytes, /\x1b\$[B@]/.test(latin1) ? 'iso-2022-jp' : 'windows-1252');
+    // eslint-disable-next-line no-control-regex -- ISO-2022-JP's escape sequence
+    const guess = /\x1b\$[B@]/.test(latin1) ? 'iso-2022-jp' : 'windows-1252';
+    if (problems) note(problems, `8-bit text that is not UTF-8 and names no charset (read as ${guess})`);
+    return decodeCharset(bytes, guess);
   }
 }
 

@@ -27,7 +27,7 @@ export interface ReadBounce {
   recipients: BounceRecipient[];
   /** The bounce's own Message-ID, without brackets. */
   messageId: string | undefined;
-  /** Where the bounce was addressed (To, Delivered-To, X-Original-To...): a VERP address is among them. */
+  /** Where the bounce was addressed (To, Delivered-To, X-Original-To...) and the returned message's Return-Path: a VERP address is among them. */
   sentTo: string[];
   /** Message-IDs of the message it is about (enclosed headers, text, In-Reply-To/References), without brackets. */
   originalMessageIds: string[];
@@ -38,21 +38,24 @@ export interface ReadBounce {
 const RECIPIENT_FIELDS = ['final-recipient', 'original-recipient', 'x-actual-recipient'] as const;
 
 export function readBounce(raw: Buffer): ReadBounce {
-  const problems: string[] = [];
   let root: MimePart;
   try {
     root = parseMessage(raw);
   } catch (error) {
     return { kind: 'other', recipients: [], messageId: undefined, sentTo: [], originalMessageIds: [], problems: [`unreadable message: ${(error as Error).message}`] };
   }
+  const { problems } = root;
   const parts = [...walk(root)].map((p) => p.part);
   if (root.headers.map.size === 0) problems.push('no message headers');
   const enclosed = parts.filter((p) => isEnclosure(p.type)).map((p) => p.enclosed as MimePart);
   const messageId = bare(header(root.headers, 'message-id'));
   const sentTo = uniq(
-    ['to', 'delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'x-rcpt-to', 'x-delivered-to', 'cc']
-      .flatMap((name) => headerAll(root.headers, name))
-      .flatMap((value) => [...value.matchAll(ADDRESS_GLOBAL)].map((m) => normalizeAddress(m[1] as string))),
+    [
+      ...['to', 'delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'x-rcpt-to', 'x-delivered-to', 'cc'].flatMap((name) => headerAll(root.headers, name)),
+      // The returned message's Return-Path is the envelope sender it was sent with: the VERP address
+      // even when a relay sends the bounce somewhere else.
+      ...enclosed.flatMap((m) => headerAll(m.headers, 'return-path')),
+    ].flatMap((value) => [...value.matchAll(ADDRESS_GLOBAL)].map((m) => normalizeAddress(m[1] as string))),
   );
   const originalMessageIds = quotedMessageIds(root, enclosed);
   const human = humanText(root, parts);

@@ -1,0 +1,98 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { FintechWeeklyError } from '../../core/errors.js';
+import { MAX_MESSAGE_BYTES, type Mailbox, type MailboxMessage } from './mailbox.js';
+
+/** Reads up to MAX_MESSAGE_BYTES of one file; a file that cannot be read becomes a message with an error. */
+export async function readMessageFile(file: string): Promise<MailboxMessage> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    const length = Math.min(size, MAX_MESSAGE_BYTES);
+    const raw = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await handle.read(raw, read, length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return { id: file, raw: raw.subarray(0, read), size };
+  } catch (error) {
+    return { id: file, raw: Buffer.alloc(0), size: 0, error: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Yields the files' messages in order, reading a few ahead so that reading and parsing overlap. */
+async function* readAhead(files: AsyncIterable<string> | Iterable<string>, depth = 8): AsyncGenerator<MailboxMessage> {
+  const pending: Promise<MailboxMessage>[] = [];
+  for await (const file of files) {
+    pending.push(readMessageFile(file));
+    if (pending.length >= depth) yield await (pending.shift() as Promise<MailboxMessage>);
+  }
+  while (pending.length) yield await (pending.shift() as Promise<MailboxMessage>);
+}
+
+/**
+ * A Maildir (new/ and cur/; tmp/ holds messages still being written). Files are listed one folder
+ * at a time, in name order (Maildir names start with the delivery time).
+ */
+export function maildir(dir: string): Mailbox {
+  async function* names(): AsyncGenerator<string> {
+    for (const sub of ['new', 'cur']) {
+      let entries: string[];
+      try {
+        entries = await readdir(path.join(dir, sub));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      entries.sort();
+      for (const name of entries) if (!name.startsWith('.')) yield path.join(dir, sub, name);
+    }
+  }
+  return { description: `the Maildir ${dir}`, messages: () => readAhead(names()), markProcessed: async () => {}, close: async () => {} };
+}
+
+/** .eml files, and folders of them (every *.eml file in a folder, in name order). */
+export function emlFiles(paths: readonly string[]): Mailbox {
+  async function* names(): AsyncGenerator<string> {
+    for (const p of paths) {
+      if ((await stat(p)).isDirectory()) {
+        for (const name of (await readdir(p)).filter((n) => n.toLowerCase().endsWith('.eml')).sort()) yield path.join(p, name);
+      } else yield p;
+    }
+  }
+  return { description: paths.length === 1 ? (paths[0] as string) : `${paths.length} files`, messages: () => readAhead(names()), markProcessed: async () => {}, close: async () => {} };
+}
+
+export async function isMaildir(dir: string): Promise<boolean> {
+  for (const sub of ['cur', 'new']) {
+    try {
+      if ((await stat(path.join(dir, sub))).isDirectory()) return true;
+    } catch {
+      // not there
+    }
+  }
+  return false;
+}
+
+/** Mbox files start with a "From " line; a single message starts with a header. */
+export async function isMbox(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(5);
+    const { bytesRead } = await handle.read(head, 0, 5, 0);
+    return bytesRead === 5 && head.toString('latin1') === 'From ';
+  } finally {
+    await handle.close();
+  }
+}
+
+export function notFound(source: string): FintechWeeklyError {
+  return new FintechWeeklyError(`bounce source ${source} does not exist`, {
+    hint: 'Give a Maildir folder, an mbox file, .eml files (or a folder of them), or imaps://user@host/INBOX.',
+  });
+}
