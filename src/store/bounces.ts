@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Db } from './db.js';
 
 /**
@@ -42,10 +42,16 @@ export interface RecordedEvent {
   decision: BounceDecision;
 }
 
-/** Opens an existing store without writing to it (for --dry-run); undefined when there is none. */
+/**
+ * Opens an existing store without writing to it (for --dry-run); undefined when there is none.
+ * SQLite opens a WAL database read-only only by creating its -wal and -shm files: when they are
+ * not there (no other process has the store open), the file is read into memory instead, so that
+ * a dry run leaves the folder exactly as it was.
+ */
 export function openStoreReadOnly(file: string): Db | undefined {
   if (!existsSync(file)) return undefined;
-  return new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  if (existsSync(`${file}-wal`) && existsSync(`${file}-shm`)) return new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  return new Database(readFileSync(file), { readonly: true });
 }
 
 const DELIVERY_COLUMNS = 'd.id AS deliveryId, d.email AS email, d.subscriber_id AS subscriberId, c.slug AS issue';
