@@ -51,7 +51,10 @@ export interface RecordedEvent {
 export function openStoreReadOnly(file: string): Db | undefined {
   if (!existsSync(file)) return undefined;
   if (existsSync(`${file}-wal`) && existsSync(`${file}-shm`)) return new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
-  return new Database(readFileSync(file), { readonly: true });
+  const image = readFileSync(file);
+  // In memory there is no WAL: mark the image as a rollback-journal database (header bytes 18-19).
+  if (image.length > 19 && image[18] === 2) image[18] = image[19] = 1;
+  return new Database(image, { readonly: true });
 }
 
 const DELIVERY_COLUMNS = 'd.id AS deliveryId, d.email AS email, d.subscriber_id AS subscriberId, c.slug AS issue';
