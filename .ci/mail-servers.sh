@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real mail servers for the bounce tests, on loopback only, each on its own port (none on 25):
-#   Postfix  SMTP 127.0.0.1:10025  turns mail for hard.fw.test / soft.fw.test into real DSNs and
+#   Postfix  SMTP 127.0.0.1:10025  turns mail for hard.fw.test / soft.fw.test into real DSNs (and
+#            drops mail for ok.fw.test as delivered) and
 #            delivers them (VERP, recipient_delimiter +) to the Maildir /var/lib/fw-mail/postfix/bounces/
 #   Exim     SMTP 127.0.0.1:10026  same domains, Exim's own bounces, to /var/lib/fw-mail/exim/bounces/
 #   Dovecot  IMAPS 127.0.0.1:10993 user "bounces", password "fw-imap-test" (a loopback test server)
@@ -41,6 +42,7 @@ chown -R fwmail:fwmail "$BASE"
 cat > /etc/postfix/fw-transport <<MAP
 hard.fw.test error:5.1.1 <mailbox unavailable>: user unknown in virtual mailbox table
 soft.fw.test error:4.2.2 mailbox full, quota exceeded
+ok.fw.test discard:delivered
 MAP
 cat > /etc/postfix/fw-virtual <<MAP
 bounces@bounces.fw.test bounces/
@@ -48,7 +50,7 @@ MAP
 postconf -e \
   "myhostname = mx.fw.test" "mydomain = fw.test" "myorigin = fw.test" "mydestination =" \
   "inet_interfaces = loopback-only" "inet_protocols = ipv4" "mynetworks = 127.0.0.0/8" \
-  "smtpd_reject_unlisted_recipient = no" "relay_domains = hard.fw.test soft.fw.test" \
+  "smtpd_reject_unlisted_recipient = no" "relay_domains = hard.fw.test soft.fw.test ok.fw.test" \
   "transport_maps = texthash:/etc/postfix/fw-transport" \
   "virtual_mailbox_domains = bounces.fw.test" "virtual_mailbox_base = $BASE/postfix" \
   "virtual_mailbox_maps = texthash:/etc/postfix/fw-virtual" \
@@ -72,8 +74,9 @@ if [ ! -x "$EXIM_ROOT/usr/sbin/exim4" ]; then
 fi
 mkdir -p "$BASE/exim/spool" "$BASE/exim/log"
 chown -R fwmail:fwmail "$BASE/exim"
-cat > "$CONF/exim.conf" <<CFG
+cat > "$CONF/exim.conf.new" <<CFG
 primary_hostname = mx-exim.fw.test
+pid_file_path = $BASE/exim/exim.pid
 qualify_domain = fw.test
 spool_directory = $BASE/exim/spool
 log_file_path = $BASE/exim/log/%slog
@@ -87,7 +90,7 @@ host_lookup =
 rfc1413_hosts =
 acl_smtp_rcpt = acl_check_rcpt
 domainlist bounce_domains = bounces.fw.test
-domainlist relay_to_domains = hard.fw.test : soft.fw.test
+domainlist relay_to_domains = hard.fw.test : soft.fw.test : ok.fw.test
 hostlist relay_from_hosts = 127.0.0.1
 timeout_frozen_after = 1m
 ignore_bounce_errors_after = 0s
@@ -108,6 +111,10 @@ soft:
   domains = soft.fw.test
   data = :fail: 452 4.2.2 <\$local_part@\$domain>: mailbox full, quota exceeded
   allow_fail
+ok:
+  driver = redirect
+  domains = ok.fw.test
+  data = :blackhole:
 bounces:
   driver = accept
   domains = +bounce_domains
@@ -132,6 +139,16 @@ maildir:
 begin retry
 *  *  F,1m,10s
 CFG
+# A changed config restarts the daemon (started by this script, so its pid file names it).
+if ! cmp -s "$CONF/exim.conf.new" "$CONF/exim.conf"; then
+  mv "$CONF/exim.conf.new" "$CONF/exim.conf"
+  if [ -s "$BASE/exim/exim.pid" ]; then
+    kill "$(cat "$BASE/exim/exim.pid")" 2>/dev/null || true
+    for _ in $(seq 1 50); do listening 10026 || break; sleep 0.1; done
+  fi
+else
+  rm -f "$CONF/exim.conf.new"
+fi
 # Exim re-executes itself by its build-time path for every delivery.
 [ -e /usr/sbin/exim4 ] || ln -s "$EXIM_ROOT/usr/sbin/exim4" /usr/sbin/exim4
 if ! listening 10026; then

@@ -277,10 +277,14 @@ const TEMPORARY = /try again|temporar|timeout|timed out|servfail|lookup fail|tra
 
 export function classify(input: ClassifyInput): Verdict {
   const diagnostic = input.diagnostic ?? '';
-  const given = validStatus(input.status) ?? statusIn(diagnostic);
+  // A Status field's generic X.0.0 gives way to a specific code in the diagnostic (Exim, Postfix's error transport).
+  const statusField = validStatus(input.status);
+  const inText = statusIn(diagnostic);
+  const given = statusField && (!statusField.endsWith('.0.0') || !inText) ? statusField : (inText ?? statusField);
   const fromText = reasonFromText(diagnostic);
   const fromStatus = given ? reasonFromStatus(given) : undefined;
-  let reason: Reason = fromText ?? fromStatus ?? 'other';
+  // Two readings that both say the address is bad: the code is the more precise one.
+  let reason: Reason = fromText && fromStatus && HARD_REASONS.has(fromText) && HARD_REASONS.has(fromStatus) ? fromStatus : (fromText ?? fromStatus ?? 'other');
   if (reason === 'domain-unknown' && TEMPORARY.test(normalizeText(diagnostic))) reason = 'dns';
   const action = (input.action ?? '').toLowerCase();
   if (action === 'delayed') {
