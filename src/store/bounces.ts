@@ -57,27 +57,38 @@ export function openStoreReadOnly(file: string): Db | undefined {
   return new Database(image, { readonly: true });
 }
 
+/** A scan runs the same few statements thousands of times: each is prepared once per connection. */
+const prepared = new WeakMap<Db, Map<string, Database.Statement>>();
+function statement(db: Db, sql: string): Database.Statement {
+  let byText = prepared.get(db);
+  if (!byText) prepared.set(db, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
+
 const DELIVERY_COLUMNS = 'd.id AS deliveryId, d.email AS email, d.subscriber_id AS subscriberId, c.slug AS issue';
 
 export function deliveryById(db: Db, id: number): BouncedDelivery | undefined {
-  return db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = ?`).get(id) as BouncedDelivery | undefined;
+  return statement(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = ?`).get(id) as BouncedDelivery | undefined;
 }
 
 /** The delivery that was sent with this Message-ID (given without angle brackets). */
 export function deliveryByMessageId(db: Db, messageId: string): BouncedDelivery | undefined {
-  return db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.message_id = ? ORDER BY d.id LIMIT 1`).get(`<${messageId}>`) as BouncedDelivery | undefined;
+  return statement(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.message_id = ? ORDER BY d.id LIMIT 1`).get(`<${messageId}>`) as BouncedDelivery | undefined;
 }
 
 /** Records events and applies the policy, all in one transaction. */
 export function recordBounceEvents(db: Db, events: readonly BounceEvent[], options: { softLimit: number; now: Date }): RecordedEvent[] {
   const at = options.now.toISOString();
-  const insert = db.prepare(
+  const insert = statement(
+    db,
     `INSERT OR IGNORE INTO bounce_events (message_key, address, kind, class, status, reason, diagnostic, delivery_id, subscriber_id, matched_by, decision, source, created_at)
      VALUES (@messageKey, @address, @kind, @class, @status, @reason, @diagnostic, @deliveryId, @subscriberId, @matchedBy, 'none', @source, @at)`,
   );
-  const setDecision = db.prepare('UPDATE bounce_events SET decision = ? WHERE id = ?');
-  const toBounced = db.prepare(`UPDATE subscribers SET status = 'bounced', status_reason = ?, unsubscribed_at = COALESCE(unsubscribed_at, @at), updated_at = @at WHERE id = @id AND status = 'active'`);
-  const toUnsubscribed = db.prepare(`UPDATE subscribers SET status = 'unsubscribed', status_reason = 'complaint', unsubscribed_at = COALESCE(unsubscribed_at, @at), updated_at = @at WHERE id = @id AND status <> 'unsubscribed'`);
+  const setDecision = statement(db, 'UPDATE bounce_events SET decision = ? WHERE id = ?');
+  const toBounced = statement(db, `UPDATE subscribers SET status = 'bounced', status_reason = ?, unsubscribed_at = COALESCE(unsubscribed_at, @at), updated_at = @at WHERE id = @id AND status = 'active'`);
+  const toUnsubscribed = statement(db, `UPDATE subscribers SET status = 'unsubscribed', status_reason = 'complaint', unsubscribed_at = COALESCE(unsubscribed_at, @at), updated_at = @at WHERE id = @id AND status <> 'unsubscribed'`);
   return db
     .transaction(() =>
       events.map((event): RecordedEvent => {
@@ -120,14 +131,13 @@ export function recordBounceEvents(db: Db, events: readonly BounceEvent[], optio
  * reactivation do not count.
  */
 function softStreak(db: Db, subscriberId: number, deliveryId: number): number {
-  const rows = db
-    .prepare(
-      `SELECT d.id, EXISTS (SELECT 1 FROM bounce_events b WHERE b.delivery_id = d.id AND b.kind = 'bounce') AS bounced
+  const rows = statement(
+    db,
+    `SELECT d.id, EXISTS (SELECT 1 FROM bounce_events b WHERE b.delivery_id = d.id AND b.kind = 'bounce') AS bounced
        FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
        WHERE d.subscriber_id = ? AND (d.state = 'sent' OR d.id = ?) AND (s.bounce_reset_at IS NULL OR d.created_at > s.bounce_reset_at)
        ORDER BY d.id`,
-    )
-    .all(subscriberId, deliveryId) as { id: number; bounced: number }[];
+  ).all(subscriberId, deliveryId) as { id: number; bounced: number }[];
   const at = rows.findIndex((r) => r.id === deliveryId);
   if (at < 0) return 0;
   let run = 1;

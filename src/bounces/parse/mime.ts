@@ -7,9 +7,8 @@ import { decode as decodeQuotedPrintable } from 'libqp';
  * each leaf part's decoded text. Built for returned mail rather than for display: line ends may be
  * LF, CRLF or CR, boundaries may be missing or unterminated, charsets may be wrong, and the
  * message may be cut off (the readers stop at a size bound). Nothing here throws on bad input;
- * what could not be read is left out. Embedded messages (message/rfc822, text/rfc822-headers)
- * are read for their headers and their own parts; their bodies are never converted to text
- * beyond what `textOf` asks for.
+ * what could not be read is left out. Enclosed messages (message/rfc822, text/rfc822-headers)
+ * are read for their headers only.
  */
 
 export interface Headers {
@@ -92,8 +91,12 @@ function parseEntity(text: string, depth: number, state: { parts: number; proble
       }
     }
   } else if (isEnclosure(type)) {
+    // Of a returned message only its headers matter (Message-ID, Return-Path, To): its body, often
+    // the whole newsletter, is not parsed.
     const inner = decodeBody(part).toString('latin1');
-    part.enclosed = parseEntity(inner, depth + 1, state, 'text/plain');
+    state.parts++;
+    const { headers } = splitHeaders(inner.includes('\r') ? inner.replace(/\r\n?/g, '\n') : inner);
+    part.enclosed = { headers, type: 'message/rfc822', params: {}, rawBody: '', children: [], problems: state.problems };
   }
   return part;
 }
@@ -219,14 +222,12 @@ function bytesToText(latin1: string, charset: string | undefined, problems?: str
   }
 }
 
-/** Every part, depth first, enclosed messages included (their parts come after their own headers). */
-export function* walk(part: MimePart, options: { intoEnclosed?: boolean } = {}): Generator<{ part: MimePart; enclosed: boolean }> {
-  const stack: { part: MimePart; enclosed: boolean }[] = [{ part, enclosed: false }];
+/** Every part, depth first; enclosed messages are not entered. */
+export function* walk(part: MimePart): Generator<MimePart> {
+  const stack: MimePart[] = [part];
   while (stack.length) {
-    const next = stack.pop() as { part: MimePart; enclosed: boolean };
+    const next = stack.pop() as MimePart;
     yield next;
-    const children = next.part.children.map((child) => ({ part: child, enclosed: next.enclosed }));
-    if (next.part.enclosed && options.intoEnclosed) children.push({ part: next.part.enclosed, enclosed: true });
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as { part: MimePart; enclosed: boolean });
+    for (let i = next.children.length - 1; i >= 0; i--) stack.push(next.children[i] as MimePart);
   }
 }

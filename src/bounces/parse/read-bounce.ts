@@ -45,7 +45,7 @@ export function readBounce(raw: Buffer): ReadBounce {
     return { kind: 'other', recipients: [], messageId: undefined, sentTo: [], originalMessageIds: [], problems: [`unreadable message: ${(error as Error).message}`] };
   }
   const { problems } = root;
-  const parts = [...walk(root)].map((p) => p.part);
+  const parts = [...walk(root)];
   if (root.headers.map.size === 0) problems.push('no message headers');
   const enclosed = parts.filter((p) => isEnclosure(p.type)).map((p) => p.enclosed as MimePart);
   const messageId = bare(header(root.headers, 'message-id'));
@@ -251,7 +251,7 @@ function quotedMessageIds(root: MimePart, enclosed: MimePart[]): string[] {
     if (id) ids.push(id);
   }
   // Bounces that quote the original headers as text (text/plain returned headers, qmail, Yahoo).
-  for (const { part } of walk(root)) {
+  for (const part of walk(root)) {
     if (part.type !== 'text/plain' || part.children.length) continue;
     for (const match of textOf(part).slice(0, 200_000).matchAll(/^\s*>?\s*message-id:\s*<([^>\s]{3,250})>/gim)) ids.push(match[1] as string);
   }
