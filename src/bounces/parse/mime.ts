@@ -198,8 +198,18 @@ export function decodeBody(part: MimePart): Buffer {
   return Buffer.from(part.rawBody, 'latin1');
 }
 
+const texts = new WeakMap<MimePart, string>();
+
 /** A leaf part's text: transfer-decoded, then read in its charset (UTF-8, else Windows-1252 when none is declared). */
 export function textOf(part: MimePart): string {
+  const known = texts.get(part);
+  if (known !== undefined) return known;
+  const text = decodeText(part);
+  texts.set(part, text);
+  return text;
+}
+
+function decodeText(part: MimePart): string {
   const text = bytesToText(decodeBody(part).toString('latin1'), part.params.charset, part.problems).replace(/\r\n?/g, '\n');
   return part.params.format?.toLowerCase() === 'flowed' ? libmime.decodeFlowed(text, part.params.delsp?.toLowerCase() === 'yes') : text;
 }

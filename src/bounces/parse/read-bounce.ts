@@ -1,7 +1,7 @@
 import { classify, normalizeText, type BounceClass, type Reason } from './classify.js';
 import { addressField, ADDRESS_GLOBAL, diagnosticField, findAddress, normalizeAddress, parseFieldGroups, type FieldGroup } from './fields.js';
 import { decodedHeader, header, headerAll, isEnclosure, parseMessage, textOf, walk, type MimePart } from './mime.js';
-import { autoReplyHeaders, BOUNCE_BODY, fromMailSystem, isAutoReplySubject, isBounceSubject, isDelaySubject, subjectOf } from './signals.js';
+import { AUTO_REPLY_BODY, autoReplyHeaders, BOUNCE_BODY, fromMailSystem, isAutoReplySubject, isBounceSubject, isDelaySubject, subjectOf } from './signals.js';
 import { cutReturnedMessage, diagnosticText, isSystemAddress, recipientsFromText } from './text-report.js';
 
 /**
@@ -69,7 +69,9 @@ export function readBounce(raw: Buffer): ReadBounce {
   const ses = readSesNotification(human);
   if (ses) return { ...base, ...ses };
 
+  // Some MTAs label the delivery-status part text/plain, or write its fields into the text.
   const reports = parts.filter((p) => p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status');
+  if (!reports.length) reports.push(...parts.filter((p) => p.type === 'text/plain' && p.children.length === 0 && /^final-recipient:/im.test(textOf(p)) && /^(?:action|status):/im.test(textOf(p))));
   if (reports.length) {
     const dsn = readDeliveryStatus(reports, human, subjectOf(root));
     if (dsn) return { ...base, ...dsn };
@@ -85,7 +87,7 @@ export function readBounce(raw: Buffer): ReadBounce {
   // A person's reply may quote a bounce; a report's own first lines say what it is.
   const reportBody = BOUNCE_BODY.test(cut.slice(0, 1500)) && header(root.headers, 'in-reply-to') === undefined;
   const looksLikeBounce = daemon || bounceSubject || header(root.headers, 'x-failed-recipients') !== undefined || reportBody;
-  if (!looksLikeBounce && !delaySubject) return { ...base, kind: 'other', recipients: [] };
+  if (!looksLikeBounce && !delaySubject) return { ...base, kind: !daemon && AUTO_REPLY_BODY.test(cut.slice(0, 600)) ? 'auto-reply' : 'other', recipients: [] };
   if (delaySubject && !bounceSubject && !/permanent|failed|could not be delivered|undeliverable/.test(cut.slice(0, 2000))) {
     const found = recipientsFromText(human, ignore);
     return { ...base, kind: 'delayed', recipients: found.map(({ address, diagnostic }) => recipient(address, { action: 'delayed', diagnostic })) };
@@ -139,7 +141,7 @@ function readDeliveryStatus(reports: MimePart[], human: string, subject: string)
   return { kind: 'other', recipients: [] };
 }
 
-const FEEDBACK_SENDERS = /staff@hotmail\.com|feedbackloop|fbl@|fbl-|scomp@aol\.net|abuse-report|complaints?@|arf@|feedback@|abuse@/i;
+const FEEDBACK_SENDERS = /staff@hotmail\.com|feedbackloop|fbl@|fbl-|scomp@aol\.net|abuse-report|complaints?@|arf@|feedback@|abuse@|spamcop/i;
 
 /** RFC 5965 ARF, and the older Microsoft JMRP and AOL reports: who complained. Undefined when it is no complaint. */
 function readComplaint(root: MimePart, parts: MimePart[], enclosed: MimePart[], human: string): string[] | undefined {
@@ -151,7 +153,7 @@ function readComplaint(root: MimePart, parts: MimePart[], enclosed: MimePart[], 
   const jmrpLike =
     !arfLike &&
     enclosed.length > 0 &&
-    (FEEDBACK_SENDERS.test(from) || /complaint|abuse report|feedback loop|spam report|reported as spam|marked as spam|client tos notification/.test(subject)) &&
+    (FEEDBACK_SENDERS.test(from) || /complaint|abuse report|feedback loop|spam report|reported as spam|marked as spam|client tos notification|\[spamcop/.test(subject)) &&
     !parts.some((p) => p.type === 'message/delivery-status');
   const fields = report ? (parseFieldGroups(textOf(report))[0] ?? new Map<string, string>()) : inlineFeedbackFields(human);
   if (!arfLike && !jmrpLike && !fields.has('feedback-type')) return undefined;

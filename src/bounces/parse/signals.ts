@@ -20,7 +20,7 @@ const BOUNCE_SUBJECT = new RegExp(
   [
     String.raw`undeliver|undelivered|non[- ]?deliver|not (?:be )?delivered|delivery (?:status notification \(failure\)|failure|failed|has failed|problem|error|report)|failure notice|failed delivery`,
     String.raw`returned mail|mail delivery (?:failed|failure|problem|error|system)|returning message to sender|could not send|cannot be delivered|unable to deliver|delivery notification: delivery has failed|mail delivery status|mail system error|rejected:|permanent error|message not delivered|nondeliverable|non-delivery|notification d'etat de distribution|delivery status notification`,
-    String.raw`unzustellbar|nicht zugestellt|zustellung fehlgeschlagen|unzustellbare|non remis|non distribuable|echec de (?:la )?(?:remise|distribution)|impossible de remettre|non recapitabile|mancato recapito|impossibile recapitare|no se (?:puede|pudo) entregar|no entregado|error de entrega|nao entregue|falha na entrega|onbestelbaar|niet afgeleverd|niedostarczalna|nie dostarczono|nedorucitelne|nedoruceno|teslim edilemedi|tidak terkirim|gagal terkirim|не доставлено|недоставленное|配信(?:不能|失敗|エラー|できません)|未送達|送信(?:エラー|失敗)|エラー|退信|无法投递|投递失败|系统退信|전송 실패|반송`,
+    String.raw`unzustellbar|nicht zustellbar|nicht zugestellt|kezbesithetetlen|nie mozna dostarczyc|невозможно доставить|не доставлен|kunne ikke leveres|ikke levert|kan inte levereras|levererades inte|leverans misslyckades|toimitus epaonnistui|nao e possivel entregar|zustellung fehlgeschlagen|unzustellbare|non remis|non distribuable|echec de (?:la )?(?:remise|distribution)|impossible de remettre|non recapitabile|mancato recapito|impossibile recapitare|no se (?:puede|pudo) entregar|no entregado|error de entrega|nao entregue|falha na entrega|onbestelbaar|niet afgeleverd|niedostarczalna|nie dostarczono|nedorucitelne|nedoruceno|teslim edilemedi|tidak terkirim|gagal terkirim|не доставлено|недоставленное|配信(?:不能|失敗|エラー|できません)|未送達|送信(?:エラー|失敗)|エラー|退信|无法投递|投递失败|系统退信|전송 실패|반송`,
   ].join('|'),
 );
 
@@ -52,6 +52,10 @@ export function autoReplyHeaders(message: MimePart): boolean {
   if (header(h, 'x-ms-exchange-inbox-rules-loop') !== undefined && /automatic reply|auto/i.test(header(h, 'subject') ?? '')) return true;
   return /^(?:yes|true|1)/i.test(header(h, 'x-vacation') ?? header(h, 'x-mailer-autoreply') ?? '');
 }
+
+/** The opening of an out-of-office message that came without any auto-reply header or subject. */
+export const AUTO_REPLY_BODY =
+  /\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|away|on (?:annual |parental |sick )?leave|on vacation|on holiday|travell?ing)|out of (?:the )?office (?:until|from|till)|limited access to (?:my )?e-?mail|(?:will|shall) (?:be back|return) (?:on|in the office)|nicht im (?:buro|buero)|bin (?:bis|vom) .{0,20} (?:abwesend|nicht erreichbar)|absent(?:e)? du bureau|je suis absent|fuori (?:ufficio|sede)|fuera de la oficina|estoy de vacaciones|sedang cuti|tidak berada di kantor|ben (?:afwezig|met vakantie)|不在にして|休暇/;
 
 /** Body phrases of non-delivery reports (several languages); used only when there is no delivery-status part. */
 export const BOUNCE_BODY = new RegExp(

@@ -91,13 +91,19 @@ export function recipientsFromText(text: string, ignore: ReadonlySet<string>): T
   return recipients;
 }
 
-/** The lines that belong to a recipient: up to the next recipient, ending at a blank line once something was said. */
+/**
+ * The lines that belong to a recipient: up to the next recipient; a blank line ends them once a
+ * reply code was seen (Gmail's and Lotus Notes' reports put the server's reply a paragraph or
+ * two below the address).
+ */
 function collectBlock(lines: readonly string[], from: number, to: number): string[] {
   const block: string[] = [];
-  for (let i = from; i < Math.min(to, from + 20); i++) {
+  let paragraphs = 0;
+  for (let i = from; i < Math.min(to, from + 25); i++) {
     const line = lines[i] as string;
     if (/^\s*$/.test(line)) {
-      if (block.length) break;
+      if (!block.length) continue;
+      if (/\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b/.test(block.join(' ')) || ++paragraphs >= 3) break;
       continue;
     }
     block.push(line.trim());
