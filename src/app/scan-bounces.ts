@@ -6,6 +6,7 @@ import { MAX_MESSAGE_BYTES, type MailboxMessage } from '../bounces/mailbox/mailb
 import { openMailbox } from '../bounces/mailbox/open-mailbox.js';
 import { readBounce, type BounceKind, type BounceRecipient, type ReadBounce } from '../bounces/parse/read-bounce.js';
 import { openDb, type Db } from '../store/db.js';
+import { limitPageCache } from '../store/deliveries.js';
 import { deliveryById, deliveryByMessageId, openStoreReadOnly, recordBounceEvents, type BounceDecision, type BounceEvent, type BouncedDelivery } from '../store/bounces.js';
 
 /**
@@ -74,6 +75,8 @@ export async function scanBounces(settings: Settings, input: ScanBouncesInput, d
 
   const mailbox = await openMailbox(input.sources, { imapPassword: settings.secrets.imapPassword, processedFolder: bounce.processedFolder, dryRun });
   const db: Db | undefined = dryRun ? openStoreReadOnly(settings.dbPath) : openDb(settings.dbPath);
+  // Lookups touch each delivery once: a small page cache keeps memory flat however long the mailbox.
+  if (db && !dryRun) limitPageCache(db);
   const report: ScanBouncesReport = {
     source: mailbox.description,
     dryRun,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { EXIT, FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
 import { describeInstant } from '../core/schedule-time.js';
 import type { SendProgress, SendSummary } from '../app/send-issue.js';
+import type { ScanBouncesReport } from '../app/scan-bounces.js';
 import type { DueCampaign } from '../store/schedule.js';
 import { settings } from './context.js';
 
@@ -55,11 +56,15 @@ export function registerDispatch(program: Command): void {
             else log(`${c.slug}: ${c.change} by send_at in ${c.file} for ${describeInstant(new Date(c.sendAt), zone)}`);
           }
 
+          // Bounces first: whoever bounced or complained since the last run is not mailed again.
+          const bounces = await scanBounceSource();
+
           const due = dueCampaigns(db, new Date());
           if (due.length === 0) {
             const next = listSchedules(db).find((e) => e.status === 'scheduled' && e.sendAt);
             log(`dispatch: nothing due${next?.sendAt ? ` (next: ${next.slug} at ${describeInstant(new Date(next.sendAt), zone)})` : ''}`);
-            result({ ran: true, campaigns: [], frontMatter });
+            result({ ran: true, campaigns: [], frontMatter, bounces });
+            if (bounces && 'error' in bounces) process.exitCode = EXIT.error;
             return;
           }
 
@@ -73,14 +78,39 @@ export function registerDispatch(program: Command): void {
             `dispatch: ${reports.length} campaign${reports.length === 1 ? '' : 's'}: sent ${totals.sent}, failed ${totals.failed}, deferred ${totals.deferred}, unknown ${totals.unknown}, skipped ${totals.skipped}` +
               `; ${errors} error${errors === 1 ? '' : 's'}${incomplete ? `; ${incomplete} with deferred or unknown deliveries left` : ''}`,
           );
-          const exitCode = errors > 0 ? EXIT.error : incomplete > 0 ? EXIT.tempfail : EXIT.ok;
-          result({ ran: true, campaigns: reports, totals, frontMatter, exitCode });
+          const exitCode = errors > 0 || (bounces && 'error' in bounces) ? EXIT.error : incomplete > 0 ? EXIT.tempfail : EXIT.ok;
+          result({ ran: true, campaigns: reports, totals, frontMatter, bounces, exitCode });
           process.exitCode = exitCode;
         } finally {
           lock.release();
         }
       } finally {
         db.close();
+      }
+
+      /** Config bounce.source, when set; a problem reading it is logged and does not stop the sends. */
+      async function scanBounceSource(): Promise<ScanBouncesReport | { error: string } | undefined> {
+        const { scanConfiguredBounces } = await import('../app/scan-bounces.js');
+        try {
+          const report = await scanConfiguredBounces(project, {
+            onWarning: (line) => logError(`bounces: warning: ${line}`),
+            onMessage: (m) => {
+              for (const problem of m.problems) logError(`bounces: ${m.file}: ${problem}`);
+              if (m.decision === 'bounced' || m.decision === 'unsubscribed') log(`bounces: ${m.delivery?.address} ${m.decision === 'bounced' ? 'set to bounced' : 'unsubscribed (complaint)'} (${m.file})`);
+            },
+          });
+          if (report) {
+            log(
+              `bounces: ${report.messages} message${report.messages === 1 ? '' : 's'} read from ${report.source}: ${report.kinds.bounce} bounces, ${report.kinds.complaint} complaints, ${report.matched} matched, ${report.unmatched} unmatched; ` +
+                `${report.bounced} set to bounced, ${report.unsubscribed} unsubscribed, ${report.counted} soft bounces counted`,
+            );
+          }
+          return report;
+        } catch (error) {
+          if (!isFintechWeeklyError(error)) throw error;
+          logError(`bounces: error: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}`);
+          return { error: error.message };
+        }
       }
 
       async function dispatchOne(campaign: DueCampaign): Promise<CampaignReport> {

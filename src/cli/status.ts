@@ -11,7 +11,7 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('Delivery counts by state for an issue, and the addresses that failed, are unknown or deferred')
     .argument('<issue>', 'the issue file or its slug')
-    .option('--json', 'print {slug, pending, sending, sent, deferred, failed, unknown, skipped, total, problems: [...]}')
+    .option('--json', 'print {slug, pending, sending, sent, deferred, failed, unknown, skipped, total, bounced, complained, problems: [...]}')
     .action(async (ref: string, flags: { json?: boolean }) => {
       const out = createOutput({ json: flags.json });
       const { openDb } = await import('../store/db.js');
@@ -25,9 +25,14 @@ export function registerStatus(program: Command): void {
           hint: `Send it with "fintechweekly send ${ref}"; "fintechweekly send ${ref} --dry-run" shows what would happen.`,
         });
       }
+      const { campaignBounceCounts } = await import('../store/bounces.js');
+      const returned = campaignBounceCounts(db, status.slug);
       const { counts, problems, ...campaign } = status;
-      out.result({ ...campaign, ...counts, problems });
-      if (!out.json) print(out, status);
+      out.result({ ...campaign, ...counts, ...returned, problems });
+      if (!out.json) {
+        print(out, status);
+        out.print(`  bounced ${returned.bounced}, complained ${returned.complained} (from returned mail read by \`bounces scan\` or dispatch)`);
+      }
     });
 }
 

@@ -58,10 +58,44 @@ export function registerSubscribers(program: Command): void {
     .description('Make an unsubscribed or bounced subscriber active again (only when they asked for it)')
     .argument('<email>', 'their address')
     .action(async (email: string) => {
-      const { db, resubscribe } = await openStore();
+      const { db, resubscribe, getSubscriberByEmail } = await openStore();
+      const { bounceHistory, resetBounceCount } = await import('../store/bounces.js');
+      const before = getSubscriberByEmail(db, email);
       const { subscriber, changed } = resubscribe(db, email);
       if (!subscriber) throw notOnList(email);
-      createOutput().info(changed ? `resubscribed ${subscriber.email}` : `${subscriber.email} is already active`);
+      const out = createOutput();
+      out.info(changed ? `resubscribed ${subscriber.email}` : `${subscriber.email} is already active`);
+      if (changed && before?.status === 'bounced') {
+        // Earlier soft bounces no longer count; a hard bounce on the next issue sets it back at once.
+        resetBounceCount(db, subscriber.id, new Date());
+        const last = bounceHistory(db, subscriber.id).filter((b) => b.kind === 'bounce').at(-1);
+        out.warn(
+          `${subscriber.email} had bounced${last ? ` (${last.class} ${last.status ?? ''} ${last.reason} on ${last.at.slice(0, 10)}, issue ${last.issue}: ${last.diagnostic ?? ''})` : ''}; ` +
+            'if the address still does not work, the next issue bounces again. See `fintechweekly subscribers show ' + subscriber.email + '`.',
+        );
+      }
+    });
+
+  subscribers
+    .command('show')
+    .description("One subscriber's status and their history of bounces and complaints")
+    .argument('<email>', 'their address')
+    .option('--json', 'print {subscriber, bounces: [{at, issue, kind, class, status, reason, diagnostic, decision, messageKey}]}')
+    .action(async (email: string, flags: { json?: boolean }) => {
+      const { db, getSubscriberByEmail } = await openStore();
+      const { bounceHistory } = await import('../store/bounces.js');
+      const subscriber = getSubscriberByEmail(db, email);
+      if (!subscriber) throw notOnList(email);
+      const history = bounceHistory(db, subscriber.id);
+      const out = createOutput({ json: flags.json });
+      out.result({ subscriber, bounces: history });
+      const reason = (subscriber as Subscriber & { status_reason?: string | null }).status_reason;
+      out.print(`${describe(subscriber)}: ${subscriber.status}${reason ? ` (${reason})` : ''}; on the list since ${subscriber.created_at}${subscriber.unsubscribed_at ? `, ${subscriber.status} since ${subscriber.unsubscribed_at}` : ''}`);
+      if (history.length === 0) out.print('no bounces or complaints');
+      for (const b of history) {
+        const what = b.kind === 'complaint' ? 'complaint' : `${b.class} bounce ${b.status ?? ''} ${b.reason}`;
+        out.print(`  ${b.at}  ${b.issue}  ${what}  -> ${b.decision}${b.diagnostic ? `\n      ${b.diagnostic}` : ''}\n      bounce message: ${b.messageKey}`);
+      }
     });
 
   subscribers
