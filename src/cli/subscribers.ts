@@ -133,7 +133,7 @@ export function registerSubscribers(program: Command): void {
     .command('list')
     .description('List subscribers')
     .addOption(statusOption('subscribers'))
-    .option('--json', 'print a JSON array of {id, email, name, status, source, created_at, updated_at, unsubscribed_at}')
+    .option('--json', 'print a JSON array of {id, email, name, status, source, created_at, updated_at, unsubscribed_at, status_reason}')
     .action(async (flags: { status?: SubscriberStatus; json?: boolean }) => {
       const { db, listSubscribers, countSubscribers } = await openStore();
       const rows = listSubscribers(db, { status: flags.status });

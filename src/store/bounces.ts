@@ -134,8 +134,8 @@ function softStreak(db: Db, subscriberId: number, deliveryId: number): number {
   const rows = statement(
     db,
     `SELECT d.id, EXISTS (SELECT 1 FROM bounce_events b WHERE b.delivery_id = d.id AND b.kind = 'bounce') AS bounced
-       FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-       WHERE d.subscriber_id = ? AND (d.state = 'sent' OR d.id = ?) AND (s.bounce_reset_at IS NULL OR d.created_at > s.bounce_reset_at)
+       FROM deliveries d LEFT JOIN bounce_resets r ON r.subscriber_id = d.subscriber_id
+       WHERE d.subscriber_id = ? AND (d.state = 'sent' OR d.id = ?) AND (r.reset_at IS NULL OR d.created_at > r.reset_at)
        ORDER BY d.id`,
   ).all(subscriberId, deliveryId) as { id: number; bounced: number }[];
   const at = rows.findIndex((r) => r.id === deliveryId);
@@ -184,5 +184,8 @@ export function campaignBounceCounts(db: Db, campaignSlug: string): { bounced: n
 
 /** After a bounced subscriber is reactivated by hand, earlier soft bounces no longer count toward the limit. */
 export function resetBounceCount(db: Db, subscriberId: number, now: Date): void {
-  db.prepare('UPDATE subscribers SET bounce_reset_at = ?, status_reason = NULL WHERE id = ?').run(now.toISOString(), subscriberId);
+  db.transaction(() => {
+    db.prepare('INSERT OR REPLACE INTO bounce_resets (subscriber_id, reset_at) VALUES (?, ?)').run(subscriberId, now.toISOString());
+    db.prepare('UPDATE subscribers SET status_reason = NULL WHERE id = ?').run(subscriberId);
+  })();
 }

@@ -70,7 +70,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 3: bounces and complaints. One row per (returned message, address): reading the same message
   // again changes nothing. Each row keeps its evidence and what it decided; subscribers say why
-  // they stopped being active, and from when soft bounces count again after a reactivation.
+  // they stopped being active; bounce_resets says from when soft bounces count again after a reactivation.
   `
   CREATE TABLE bounce_events (
     id            INTEGER PRIMARY KEY,
@@ -92,7 +92,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX bounce_events_subscriber ON bounce_events (subscriber_id, id);
   CREATE INDEX bounce_events_delivery ON bounce_events (delivery_id);
   CREATE INDEX deliveries_message_id ON deliveries (message_id);
-  ALTER TABLE subscribers ADD COLUMN status_reason TEXT;   -- hard-bounce, soft-bounces, complaint
-  ALTER TABLE subscribers ADD COLUMN bounce_reset_at TEXT; -- soft bounces of deliveries before this no longer count
+  ALTER TABLE subscribers ADD COLUMN status_reason TEXT;   -- why not active: hard-bounce, soft-bounces, complaint
+  -- A bounced subscriber reactivated by hand: soft bounces of deliveries before reset_at no longer count.
+  CREATE TABLE bounce_resets (
+    subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers (id) ON DELETE CASCADE,
+    reset_at      TEXT NOT NULL
+  );
   `,
 ];
