@@ -63,7 +63,8 @@ export interface ClassifyInput {
 export function normalizeText(text: string): string {
   return text
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    // Accents off Latin letters only: Cyrillic and kana keep theirs (й, が).
+    .replace(/([A-Za-z])[\u0300-\u036f]+/g, '$1')
     .normalize('NFC')
     .replace(/[\u2018\u2019\u02bc`´]/g, "'")
     .replace(/[\u201c\u201d]/g, '"')
@@ -117,7 +118,7 @@ const SENDER_SIDE: readonly Rule[] = [
   ),
   r(
     'blocked',
-    String.raw`blacklist|blocklist|block list|black list|denylist|\bdnsbl|\brbl\b|spamhaus|spamcop|barracudacentral|sorbs|uceprotect|abuseat|mailspike|on our block|listed (?:at|on|in|by) [a-z]|ip (?:address )?(?:is )?listed`,
+    String.raw`blacklist|blocklist|block list|black list|denylist|\bdnsbl|\brbl\b|spamhaus|spamcop|barracudacentral|sorbs|uceprotect|abuseat|mailspike|on our block|(?:ip|address|host|server|sender|domain|you)(?: address)?(?: \[?[0-9a-f.:]+\]?)? (?:is |are |has been |was )?(?:currently )?listed (?:at|on|in|by)`,
     String.raw`(?:your|sending|sender's|client|the) (?:ip|host|server|network|mail server)(?: address)?(?: \[?[0-9a-f.:]+\]?)? (?:has been |is |was |are |temporarily |currently )*(?:blocked|banned|refused|denied|rejected|not allowed|blacklisted)`,
     String.raw`(?:ip|client host|host) \[?[0-9a-f.:]{7,}\]? (?:has been |is |was |temporarily )*(?:blocked|banned|refused|rejected|blacklisted)`,
     String.raw`banned sending ip|access denied,? banned|\[bl2[0-9]\]|\[rl0[0-9]\]|rly:b|rly:nw|dyn:|not currently accepting mail from your ip|bad ip|poor reputation|reputation|\bs3150\b|\bs3140\b|5\.7\.606|5\.7\.511|refused to talk to me|go away|your access to this mail system|client host rejected: (?!cannot find)`,
@@ -193,7 +194,9 @@ function reasonFromStatus(status: string): Reason | undefined {
   switch (subject) {
     case 1:
       if (detail === 1) return 'user-unknown';
-      if (detail === 2 || detail === 10) return 'domain-unknown';
+      // X.1.10 is RFC 7505's null MX, but Office 365 uses it for "recipient not found": both are the address.
+      if (detail === 10) return 'user-unknown';
+      if (detail === 2) return 'domain-unknown';
       if (detail === 3) return 'bad-address';
       if (detail === 6) return 'has-moved';
       if (detail === 7 || detail === 8) return 'authentication';

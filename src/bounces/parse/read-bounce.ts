@@ -77,6 +77,9 @@ export function readBounce(raw: Buffer): ReadBounce {
     if (dsn) return { ...base, ...dsn };
   }
 
+  // Read receipts (RFC 8098) are not about delivery.
+  if (parts.some((p) => p.type === 'message/disposition-notification')) return { ...base, kind: 'other', recipients: [] };
+
   const subject = subjectOf(root);
   const daemon = fromMailSystem(root);
   const bounceSubject = isBounceSubject(subject);

@@ -38,7 +38,7 @@ export function cutReturnedMessage(text: string): string {
 
 const ADDR = String.raw`[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`;
 const LINE_PATTERNS: readonly RegExp[] = [
-  new RegExp(String.raw`^\s*(?:rcpt to|recipient|original-recipient|final-recipient|failed recipient|to|an|a|para|per|destinataire|destinatario|empfanger|empfaenger|ontvanger|odbiorca|alici|penerima|получатель|宛先|送信先|收件人|收信人|수신자)[^:<\n]{0,30}:\s*(?:rfc822;\s*)?<?(${ADDR})>?(.*)$`, 'i'),
+  new RegExp(String.raw`^\s*(?:rcpt to|recipient|original-recipient|final-recipient|failed recipient|to|an|a|para|per|destinataire|destinatario|empfanger|empfaenger|ontvanger|odbiorca|alici|penerima|получатель|宛先|送信先|收件人|收信人|수신자)[^:：<\n]{0,30}[:：]\s*(?:rfc822;\s*)?<?(${ADDR})>?(.*)$`, 'i'),
   new RegExp(String.raw`^\s*<(${ADDR})>\s*:?(.*)$`),
   new RegExp(String.raw`^\s*"?(${ADDR})"?\s*:?\s*$`),
   new RegExp(String.raw`^\s*(${ADDR})\s*(?:\.\.\.|:|\s-\s)\s*(.+)$`),
