@@ -55,12 +55,12 @@ export function maildir(dir: string): Mailbox {
   return { description: `the Maildir ${dir}`, messages: () => readEach(names()), markProcessed: async () => {}, close: async () => {} };
 }
 
-/** .eml files, and folders of them (every *.eml file in a folder, in name order). */
+/** Message files (.eml), and folders of them: every file in a folder that is not hidden, in name order. */
 export function emlFiles(paths: readonly string[]): Mailbox {
   async function* names(): AsyncGenerator<string> {
     for (const p of paths) {
       if ((await stat(p)).isDirectory()) {
-        for (const name of (await readdir(p)).filter((n) => n.toLowerCase().endsWith('.eml')).sort()) yield path.join(p, name);
+        for (const entry of (await readdir(p, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1))) yield path.join(p, entry.name);
       } else yield p;
     }
   }
@@ -78,8 +78,9 @@ export async function isMaildir(dir: string): Promise<boolean> {
   return false;
 }
 
-/** Mbox files start with a "From " line; a single message starts with a header. */
+/** Mbox files start with a "From " line; a single message starts with a header, and an .eml file is always one message. */
 export async function isMbox(file: string): Promise<boolean> {
+  if (file.toLowerCase().endsWith('.eml')) return false;
   const handle = await open(file, 'r');
   try {
     const head = Buffer.alloc(5);

@@ -125,7 +125,7 @@ const SENDER_SIDE: readonly Rule[] = [
   ),
   r(
     'authentication',
-    String.raw`\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|unauthenticated|not authenticated|authentication (?:required|failed|failure)|5\.7\.2[3-9]\b|5\.7\.30\b|arc validation|sender verify failed|could not verify sender|sender (?:address|domain|mailbox|e-?mail)|unverified sender|\bforged|spoof|impersonat|starttls|tls (?:is )?required|encryption required|must use tls|5\.7\.10\b|5\.7\.11\b|5\.7\.8\b|5\.7\.5\b|5\.1\.[78]\b`,
+    String.raw`\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|unauthenticated|not authenticated|authentication (?:required|failed|failure)|5\.7\.2[3-9]\b|5\.7\.30\b|arc validation|sender verify failed|could not verify sender|sender (?:address|domain|mailbox|e-?mail)|sender (?:was )?(?:rejected|refused|denied|blocked)|unverified sender|\bforged|spoof|impersonat|starttls|tls (?:is )?required|encryption required|must use tls|5\.7\.10\b|5\.7\.11\b|5\.7\.8\b|5\.7\.5\b|5\.1\.[78]\b`,
   ),
   r(
     'reverse-dns',

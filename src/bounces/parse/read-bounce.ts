@@ -59,7 +59,10 @@ export function readBounce(raw: Buffer): ReadBounce {
   );
   const originalMessageIds = quotedMessageIds(root, enclosed);
   const human = humanText(root, parts);
-  const ignore = new Set<string>([...sentTo, ...ownAddresses(root), ...enclosed.flatMap(senderAddresses)]);
+  // Addresses that are never the failed recipient: who received the bounce and who sent it, and the
+  // returned message's sender. (X-Original-To is left out: some MTAs put the failed address there.)
+  const receivedBy = ['to', 'cc', 'delivered-to', 'envelope-to'].flatMap((name) => headerAll(root.headers, name)).flatMap((value) => [...value.matchAll(ADDRESS_GLOBAL)].map((m) => normalizeAddress(m[1] as string)));
+  const ignore = new Set<string>([...receivedBy, ...ownAddresses(root), ...enclosed.flatMap(senderAddresses)]);
   const base = { messageId, sentTo, originalMessageIds, problems };
 
   // Complaints first: a feedback report also carries the original message and may look like a bounce.

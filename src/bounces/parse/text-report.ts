@@ -46,6 +46,8 @@ const LINE_PATTERNS: readonly RegExp[] = [
   new RegExp(String.raw`^\s*[^<>@\n]{1,60}\s+[<(]\s*(${ADDR})\s*[>)]\s*:?\s*$`),
   new RegExp(String.raw`rcpt to:?\s*<(${ADDR})>(.*)$`, 'i'),
   new RegExp(String.raw`^\s*(?:delivery to|could not deliver to|unable to deliver to|failed to deliver to|your message to)\s+<?(${ADDR})>?[\s,:]*(.*)$`, 'i'),
+  new RegExp(String.raw`(?:error|problem|failure) (?:while )?delivering (?:your )?(?:mail|message|e-?mail) to <?(${ADDR})>?[\s,.:]*(.*)$`, 'i'),
+  new RegExp(String.raw`^\s*(${ADDR})\s+on\s+\d`),
 ];
 
 export function recipientsFromText(text: string, ignore: ReadonlySet<string>): TextRecipient[] {
