@@ -1,7 +1,7 @@
 import { classify, normalizeText, type BounceClass, type Reason } from './classify.js';
 import { addressField, ADDRESS_GLOBAL, diagnosticField, findAddress, normalizeAddress, parseFieldGroups, type FieldGroup } from './fields.js';
 import { decodedHeader, header, headerAll, isEnclosure, parseMessage, textOf, walk, type MimePart } from './mime.js';
-import { AUTO_REPLY_BODY, autoReplyHeaders, BOUNCE_BODY, fromMailSystem, isAutoReplySubject, isBounceSubject, isDelaySubject, subjectOf } from './signals.js';
+import { AUTO_REPLY_BODY, autoReplyHeaders, BOUNCE_BODY, fromMailSystem, hasAutoReplyPrefix, isAutoReplySubject, isBounceSubject, isDelaySubject, subjectOf } from './signals.js';
 import { cutReturnedMessage, diagnosticText, isSystemAddress, recipientsFromText } from './text-report.js';
 
 /**
@@ -87,7 +87,8 @@ export function readBounce(raw: Buffer): ReadBounce {
   const daemon = fromMailSystem(root);
   const bounceSubject = isBounceSubject(subject);
   const delaySubject = isDelaySubject(subject);
-  if (!daemon && !bounceSubject && !delaySubject && (autoReplyHeaders(root) || isAutoReplySubject(subject))) return { ...base, kind: 'auto-reply', recipients: [] };
+  // A person's mail system answering by itself: never a bounce, even when its subject quotes one.
+  if (!daemon && (autoReplyHeaders(root) || hasAutoReplyPrefix(subject) || (!bounceSubject && !delaySubject && isAutoReplySubject(subject)))) return { ...base, kind: 'auto-reply', recipients: [] };
 
   const cut = normalizeText(cutReturnedMessage(human));
   // A person's reply may quote a bounce; a report's own first lines say what it is.

@@ -40,6 +40,9 @@ export function subjectOf(message: MimePart): string {
 export const isBounceSubject = (subject: string) => BOUNCE_SUBJECT.test(subject);
 export const isDelaySubject = (subject: string) => DELAY_SUBJECT.test(subject) && !/\(failure\)|failed|failure/.test(subject);
 export const isAutoReplySubject = (subject: string) => AUTO_SUBJECT.test(subject);
+/** "Automatic reply: Undeliverable: ..." is an auto-reply whatever follows its prefix. */
+const AUTO_PREFIX = /^(?:automatic reply|auto(?:matische)?[- ]?(?:reply|response|antwort|answer)|autoreply|auto:|out of (?:the )?office|abwesenheitsnotiz|automatisch antwoord|reponse automatique|risposta automatica|respuesta automatica|resposta automatica)\b/;
+export const hasAutoReplyPrefix = (subject: string) => AUTO_PREFIX.test(subject);
 
 /** RFC 3834 and the non-standard headers autoresponders set. */
 export function autoReplyHeaders(message: MimePart): boolean {
