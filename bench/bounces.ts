@@ -110,7 +110,7 @@ function bounceFor(i: number, email: string, messageId: string, verp: string): s
   }
 }
 
-export async function makeProject(messages: number): Promise<{ dir: string; maildir: string; bytes: number }> {
+async function makeProject(messages: number): Promise<{ dir: string; maildir: string; bytes: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-bench-bounces-'));
   writeFileSync(path.join(dir, 'fintechweekly.config.yaml'), `sender:\n  fromEmail: ${FROM}\nbounce:\n  address: ${BOUNCE}\n`);
   const { openDb } = await import('../src/store/db.js');
