@@ -16,9 +16,14 @@ const cli = (...args: string[]) => runCli(dir, args);
 const list = () => JSON.parse(cli('subscribers', 'list', '--json').stdout) as { email: string; name: string | null; status: string }[];
 const write = (name: string, text: string) => writeFileSync(path.join(dir, name), text);
 
+// What each change does to the list is tested in process (test/app/subscribers.test.ts); here, the
+// commands' arguments, output and exit codes.
+
 describe('fintechweekly subscribers', () => {
   it('adds, lists as JSON, unsubscribes and removes', () => {
-    expect(cli('subscribers', 'add', 'Jane@Example.com', '--name', 'Jane Doe').code).toBe(0);
+    const added = cli('subscribers', 'add', 'Jane@Example.com', '--name', 'Jane Doe');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('added jane@example.com (Jane Doe)');
     expect(cli('subscribers', 'add', 'budi@example.co.id').code).toBe(0);
     const listed = JSON.parse(cli('subscribers', 'list', '--json').stdout) as Record<string, unknown>[];
     expect(listed).toEqual([
@@ -32,26 +37,23 @@ describe('fintechweekly subscribers', () => {
     expect(cli('subscribers', 'unsubscribe', 'jane@example.com').stdout).toContain('was already unsubscribed');
     expect(JSON.parse(cli('subscribers', 'list', '--status', 'active', '--json').stdout)).toMatchObject([{ email: 'budi@example.co.id' }]);
 
-    expect(cli('subscribers', 'remove', 'budi@example.co.id').code).toBe(0);
+    const removed = cli('subscribers', 'remove', 'budi@example.co.id');
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain('removed budi@example.co.id');
     const again = cli('subscribers', 'remove', 'budi@example.co.id');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('error: budi@example.co.id is not on the subscriber list');
-    expect(list().map((s) => s.email)).toEqual(['jane@example.com']);
   });
 
   it('lists an empty store as []', () => {
     expect(JSON.parse(cli('subscribers', 'list', '--json').stdout)).toEqual([]);
   });
 
-  it('refuses a bad address with a clear message, exit 1, nothing stored and no stack trace', () => {
+  it('refuses a bad address with a clear message, exit 1 and no stack trace', () => {
     const result = cli('subscribers', 'add', 'Jane Doe <jane@example.com>');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: invalid address: "Jane Doe <jane@example.com>" looks like a name with an address');
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
-    const duplicate = (cli('subscribers', 'add', 'jane@example.com'), cli('subscribers', 'add', 'JANE@example.com'));
-    expect(duplicate.code).toBe(1);
-    expect(duplicate.stderr).toContain('jane@example.com is already on the list');
-    expect(list()).toHaveLength(1);
   });
 
   it('exits 2 on wrong flags and arguments', () => {
