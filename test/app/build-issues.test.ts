@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildIssues, type BuildFailure } from '../../src/app/build-issues.js';
@@ -194,5 +194,23 @@ describe('buildIssues', () => {
     expect(html).not.toContain('display:none}');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Judul');
     expect(html).toContain('alt="grafik"');
+  });
+});
+
+describe('build writes the archive for any static host', () => {
+  it('dist/index.html lists the built issues newest first; dist/<slug>/index.html carries no token', async () => {
+    const p = tempProject();
+    project = p;
+    const older = path.join(p.dir, 'issues', '2026-11-20-edisi-lama.md');
+    writeFileSync(older, readFileSync(path.join(p.dir, 'issues', `${KLARNA}.md`), 'utf8').replace(/^title: .*$/m, 'title: "Edisi lama"').replace(/^date: .*$/m, 'date: 2026-11-20'));
+    expect((await build(p)).report.failed).toBe(0);
+    const index = readFileSync(path.join(p.dir, 'dist', 'index.html'), 'utf8');
+    expect(index.indexOf(`./${KLARNA}/`)).toBeGreaterThan(-1);
+    expect(index.indexOf(`./${KLARNA}/`)).toBeLessThan(index.indexOf('./2026-11-20-edisi-lama/'));
+    const web = readFileSync(path.join(p.dir, 'dist', KLARNA, 'index.html'), 'utf8');
+    const email = readFileSync(path.join(p.dir, 'dist', KLARNA, 'email.html'), 'utf8');
+    expect(email).toContain('/u/preview');
+    expect(web).not.toContain('/u/');
+    expect(web).toContain('href="https://news.fintechweekly.example/"');
   });
 });
