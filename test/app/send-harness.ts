@@ -41,7 +41,7 @@ export async function sendHarness(subscribers: number, sinkOptions: SmtpSinkOpti
     prepare: (input = {}, deps = {}) =>
       prepareSend(harness.settings, { ref: ISSUE, ...input }, { store: sqliteCampaignSource(db), now: () => new Date(), onEvent: (e) => harness.events.push(e), ...deps }),
     send: (input = {}, deps = {}) => sendIssue(harness.settings, { ref: ISSUE, ...input }, { store: sqliteCampaignSource(db), now: () => new Date(), onEvent: (e) => harness.events.push(e), ...deps }),
-    dispatch: () => dispatch(harness.settings, { env: { PATH: process.env.PATH } }, { store: db, now: () => new Date(), onEvent: (e) => harness.dispatchEvents.push(e) }),
+    dispatch: () => dispatch(harness.settings, { env: { PATH: process.env.PATH, HOME: project.dir } }, { store: db, now: () => new Date(), onEvent: (e) => harness.dispatchEvents.push(e) }),
     reload(env) {
       harness.settings = loadSettings({ cwd: project.dir, env: envFor(env) });
     },
