@@ -34,7 +34,8 @@ function ran(report: DispatchReport): Extract<DispatchReport, { ran: true }> {
 const campaignStates = (harness: SendHarness) => harness.project.sql<{ slug: string; status: string }>('SELECT slug, status FROM campaigns');
 const started = (events: DispatchEvent[]) => events.flatMap((e) => (e.type === 'campaign' ? [[e.campaign.slug, e.campaign.reason]] : []));
 
-describe('dispatch (in process, real SMTP server on loopback, real SQLite)', () => {
+// Dispatching a scheduled issue runs the preflight check (SpamAssassin and Chromium): slow on a busy machine.
+describe('dispatch (in process, real SMTP server on loopback, real SQLite)', { timeout: 180_000 }, () => {
   it('a live dispatch lock makes the next one do nothing; a send of the issue by hand is left alone; dead holders\' locks are taken over', async () => {
     const harness = await setup(3);
     scheduleNow(harness);
