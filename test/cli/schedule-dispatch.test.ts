@@ -196,8 +196,9 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(sink.messages).toHaveLength(3);
   }, PREFLIGHT_TIMEOUT_MS);
 
-  it('exits 75 when deliveries stay deferred, and says so in the campaign\'s line', async () => {
-    const sink = await startSmtpSink({ rcptReply: (to) => (to === address(2) ? 451 : undefined) });
+  it('exits 75 when deliveries stay deferred, and says so in the campaign\'s line; says when a later dispatch retries them', async () => {
+    let refuse = true;
+    const sink = await startSmtpSink({ rcptReply: (to) => (refuse && to === address(2) ? 451 : undefined) });
     cleanups.push(() => sink.close());
     // The project's config: 3 attempts per run, no wait between them.
     const project = sendProject({ subscribers: 3, smtpUrl: sink.url });
@@ -208,6 +209,13 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(first.stdout).toContain(`${ISSUE}: sent 2, failed 0, deferred 1, unknown 0, skipped 0 in `);
     expect(first.stdout).toContain('; 1 with deferred or unknown deliveries left');
     expect(sink.messages).toHaveLength(2);
+
+    project.sql(`UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE state = 'deferred' RETURNING id`);
+    refuse = false;
+    const second = await project.run(['dispatch']);
+    expect(second.stdout).toContain(`${ISSUE}: retrying deferred deliveries`);
+    expect(second.code).toBe(0);
+    expect(sink.messages).toHaveLength(3);
   }, PREFLIGHT_TIMEOUT_MS);
 
   it('says it resumes a send that stopped half way, and exits 75 when it leaves unknown deliveries', async () => {
