@@ -1,8 +1,10 @@
+import { constants } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
+import { describeStorageFailure, storageFailure } from './storage-failure.js';
 
 interface ServeFlags {
   port?: string;
@@ -46,7 +48,15 @@ export function registerServe(program: Command): void {
         onEvent: (event) => {
           if (event.kind === 'request') out.info(`${event.method} ${event.path} ${event.status}`);
           else if (event.kind === 'unsubscribed') out.info(`unsubscribed subscriber #${event.subscriberId}`);
-          else process.stderr.write(`${new Date().toISOString()} error: ${event.error instanceof Error ? (event.error.stack ?? event.error.message) : String(event.error)}\n`);
+          else {
+            const failure = storageFailure(event.error);
+            const text = failure
+              ? describeStorageFailure(failure, project.dbPath, 'the reader, who saw an error page, can try again')
+              : event.error instanceof Error
+                ? (event.error.stack ?? event.error.message)
+                : String(event.error);
+            process.stderr.write(`${new Date().toISOString()} error: ${text}\n`);
+          }
         },
       });
       await new Promise<void>((resolve, reject) => {
@@ -62,12 +72,27 @@ export function registerServe(program: Command): void {
       const address = server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
       out.info(`serving on http://${flags.host}:${actual}/ (archive of ${path.relative(process.cwd(), distDir) || '.'}/, unsubscribe links /u/TOKEN; public URL ${project.config.publicUrl})`);
+      // SIGINT or SIGTERM: no new connections, the requests in progress are answered (an unsubscribe
+      // is never half done), then the process ends with 0. A second signal ends it at once.
       const stop = () => {
-        out.info('stopping');
-        server.close(() => db.close());
-        server.closeAllConnections();
+        out.info('stopping: answering the requests in progress');
+        // A keep-alive connection is closed as soon as it is idle, and at the latest after a while.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+          db.close();
+        });
+        server.closeIdleConnections();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(128 + constants.signals[signal]);
+        stopping = true;
+        stop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
 }

@@ -103,8 +103,9 @@ export interface SendLog {
   record(result: DeliveryResult): void;
   readonly unflushed: number;
   /**
-   * Commits the queued results. When the store cannot grow (a full disk), it still records each
-   * result's state without its reply before throwing, so that no delivered message stays `sending`.
+   * Commits the queued results. When the store cannot grow (a full disk), it still tries to record
+   * each result's state without its reply before throwing, so that a message the server accepted
+   * is not left `sending` (which the next run would have to report as unknown).
    */
   flush(): void;
   /** Rows that were claimed but never reached the server go back to where they were. */

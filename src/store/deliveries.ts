@@ -122,8 +122,9 @@ export class SqliteSendLog implements SendLog {
          sent_at = CASE WHEN @state = 'sent' THEN @at ELSE sent_at END
        WHERE id = @id AND state = 'sending'`,
     );
-    // A row that only changes its state does not grow, so this still fits where nothing else does.
-    this.writeStateOnly = db.prepare(`UPDATE deliveries SET state = @state WHERE id = @id AND state = 'sending'`);
+    // A row that only changes its state does not grow, so this may still fit where nothing else
+    // does. A deferred row goes back to pending: it needs no retry time to be sent by any later run.
+    this.writeStateOnly = db.prepare(`UPDATE deliveries SET state = CASE @state WHEN 'deferred' THEN 'pending' ELSE @state END WHERE id = @id AND state = 'sending'`);
     this.releaseOne = db.prepare(`UPDATE deliveries SET state = @state, attempts = attempts - 1, updated_at = @at WHERE id = @id AND state = 'sending'`);
   }
 
