@@ -70,8 +70,10 @@ export function createSendProgress(lines: ReportLines, options: ProgressOptions)
       if (!bar) lines.info(`${prefix}${event.email}: deferred (${event.reply}); retry ${event.attempt + 1} in ${event.delaySeconds} s`);
     } else if (event.type === 'stopping') {
       stop();
-      const waiting = event.inFlight ? `waiting up to ${event.graceSeconds} s for the ${plural(event.inFlight, 'message', 'messages')} in flight` : 'nothing in flight';
-      lines.info(`${prefix}stopping (${event.reason}): no new messages; ${waiting} (${event.reason === 'SIGTERM' ? 'send SIGTERM' : 'press Ctrl-C'} again to stop at once)`);
+      const inFlight = plural(event.inFlight, 'message', 'messages');
+      if (event.immediate) lines.info(`${prefix}stopping at once (${event.reason} again): the ${inFlight} in flight are cut; those the server was still receiving are marked unknown`);
+      else if (!event.inFlight) lines.info(`${prefix}stopping (${event.reason}): no new messages, none in flight`);
+      else lines.info(`${prefix}stopping (${event.reason}): no new messages; waiting up to ${event.graceSeconds} s for the ${inFlight} in flight (${event.reason === 'SIGTERM' ? 'send SIGTERM' : 'press Ctrl-C'} again to stop at once)`);
     }
   };
   return { onEvent, stop };

@@ -32,7 +32,8 @@ export interface SendCounts {
 export type SendRunEvent =
   | { type: 'progress'; counts: SendCounts; done: number; total: number; elapsedMs: number }
   | { type: 'retry'; email: string; reply: string; attempt: number; delaySeconds: number }
-  | { type: 'stopping'; reason: string; inFlight: number; graceSeconds: number };
+  /** `immediate`: the second request to stop; what is in flight is cut now. */
+  | { type: 'stopping'; reason: string; inFlight: number; graceSeconds: number; immediate: boolean };
 
 export interface SendRunSettings {
   /** The campaign's slug, for messages. */
@@ -127,13 +128,18 @@ export class SendRun {
     if (this.stopped !== undefined) return;
     this.stopped = reason;
     this.end();
-    this.emit({ type: 'stopping', reason, inFlight: this.inFlight, graceSeconds: Math.round(this.settings.stopGraceMs / 100) / 10 });
+    this.emit({ type: 'stopping', reason, inFlight: this.inFlight, graceSeconds: Math.round(this.settings.stopGraceMs / 100) / 10, immediate: false });
     if (this.inFlight > 0) this.graceTimer = setTimeout(() => this.deps.transport.abort(), this.settings.stopGraceMs);
   }
 
   /** Stops and cuts the messages in flight now. */
   halt(reason: string): void {
-    this.stop(reason);
+    if (this.stopped === undefined) {
+      this.stopped = reason;
+      this.end();
+    }
+    clearTimeout(this.graceTimer);
+    this.emit({ type: 'stopping', reason, inFlight: this.inFlight, graceSeconds: 0, immediate: true });
     this.deps.transport.abort();
   }
 
