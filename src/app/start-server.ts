@@ -18,7 +18,7 @@ export interface RunningServer {
   port: number;
   /** The folder whose built issues it serves. */
   distDir: string;
-  /** Stops accepting requests, drops open connections and closes the store. */
+  /** Stops accepting connections, answers the requests in progress, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -67,13 +67,19 @@ export async function startServer(settings: Settings, input: StartServerInput, d
   return {
     port: typeof address === 'object' && address ? address.port : input.port,
     distDir,
+    // No new connections; the requests in progress are answered (an unsubscribe is never half
+    // done); a keep-alive connection is closed as soon as it is idle, and at the latest after 10 s.
     close: () =>
       new Promise<void>((resolve) => {
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
         server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
           db.close();
           resolve();
         });
-        server.closeAllConnections();
+        server.closeIdleConnections();
       }),
   };
 }

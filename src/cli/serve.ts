@@ -1,8 +1,10 @@
+import { constants } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
+import { describeStorageFailure, storageFailure } from './storage-failure.js';
 
 interface ServeFlags {
   port?: string;
@@ -25,15 +27,28 @@ export function registerServe(program: Command): void {
         onEvent: (event) => {
           if (event.kind === 'request') out.info(`${event.method} ${event.path} ${event.status}`);
           else if (event.kind === 'unsubscribed') out.info(`unsubscribed subscriber #${event.subscriberId}`);
-          else process.stderr.write(`${new Date().toISOString()} error: ${event.error instanceof Error ? (event.error.stack ?? event.error.message) : String(event.error)}\n`);
+          else {
+            const failure = storageFailure(event.error);
+            const text = failure
+              ? describeStorageFailure(failure, project.dbPath, 'the reader, who saw an error page, can try again')
+              : event.error instanceof Error
+                ? (event.error.stack ?? event.error.message)
+                : String(event.error);
+            process.stderr.write(`${new Date().toISOString()} error: ${text}\n`);
+          }
         },
       });
       out.info(`serving on http://${flags.host}:${server.port}/ (archive of ${path.relative(process.cwd(), server.distDir) || '.'}/, unsubscribe links /u/TOKEN; public URL ${project.config.publicUrl})`);
-      const stop = () => {
-        out.info('stopping');
+      // SIGINT or SIGTERM: the requests in progress are answered, then the process ends with 0.
+      // A second signal ends it at once.
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(128 + constants.signals[signal]);
+        stopping = true;
+        out.info('stopping: answering the requests in progress');
         void server.close();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
 }
