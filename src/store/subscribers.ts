@@ -121,9 +121,9 @@ export interface ImportOptions {
   /** Stored as the subscribers' source: `import:<source>`. */
   source: string;
   /** Make unsubscribed and bounced addresses in the file active again. */
-  resubscribe?: boolean;
+  resubscribe?: boolean | undefined;
   /** Replace stored names with the file's (by default a name is only filled in where none is stored). */
-  updateNames?: boolean;
+  updateNames?: boolean | undefined;
 }
 
 export interface ImportedRow {
@@ -141,56 +141,170 @@ export interface ImportSummary {
   skippedUnsubscribed: (ImportedRow & { status: SubscriberStatus })[];
 }
 
+// Page cache for the import (KiB). Larger caches make writing a big list faster but cost memory
+// whatever the list's size; these keep a million-row import within a few megabytes of a small one.
+const STAGING_CACHE_KIB = 4096;
+const LIST_CACHE_KIB = 32768;
+
+export interface DuplicateRow extends ImportedRow {
+  /** The line of the first row with this address. */
+  first: number;
+}
+
 /**
- * Imports parsed CSV rows in ONE transaction: either all of them are stored or, if anything
- * fails, none. Idempotent: importing the same rows again reports them all unchanged.
- * - A new address is added with the file's status (default active).
+ * An import of a file of any size in steps, so that a failure half way (a bad row that stops the
+ * file, a full disk, Ctrl-C, a killed process) leaves the list exactly as it was:
+ * 1. `stage`: the file's rows go, batch by batch, into a TEMP table (SQLite's temporary file,
+ *    private to this connection, gone when it closes or the process dies). Nothing here touches
+ *    the list or locks it, so `serve` and `send` keep writing meanwhile.
+ * 2. `removeDuplicates`: an index over the staged addresses (built by sorting, which is far
+ *    cheaper than keeping one up to date row by row) finds every address the file has twice; the
+ *    later copies are dropped and returned. No address is held in memory.
+ * 3. `apply`: ONE transaction compares the staged rows with the list and writes every change in
+ *    a few set-based statements. It commits completely or not at all.
+ * The rules of `apply`, so that importing the same file again changes nothing:
+ * - A new address is added with the file's status (default active), in the file's order.
  * - An unsubscribed or bounced address is never made active again unless `resubscribe`.
  * - A row marked unsubscribed or bounced in the file suppresses an active address too: importing
  *   another tool's export must never mail someone who left there.
  * - An empty name in the file never erases a stored one.
  */
-export function importSubscribers(db: Db, rows: readonly CsvSubscriberRow[], options: ImportOptions): ImportSummary {
-  const summary: ImportSummary = { added: 0, updated: 0, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [] };
-  const find = db.prepare('SELECT * FROM subscribers WHERE email = ?');
-  const insert = db.prepare('INSERT INTO subscribers (email, name, status, source, created_at, updated_at, unsubscribed_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const update = db.prepare('UPDATE subscribers SET name = ?, status = ?, unsubscribed_at = ?, updated_at = ? WHERE id = ?');
-  const source = `import:${options.source}`;
-  db.transaction(() => {
-    const at = now();
-    for (const row of rows) {
-      const existing = find.get(row.email) as Subscriber | undefined;
-      if (!existing) {
-        const status = row.status ?? 'active';
-        insert.run(row.email, row.name ?? null, status, source, at, at, status === 'active' ? null : at);
-        summary.added++;
-        continue;
-      }
-      const wantsActive = row.status === undefined || row.status === 'active';
-      let status = existing.status;
-      let outcome: 'resubscribed' | 'updated' | 'unchanged' = 'unchanged';
-      if (!wantsActive && existing.status === 'active') {
-        status = row.status as SubscriberStatus;
-        outcome = 'updated';
-      } else if (wantsActive && existing.status !== 'active') {
-        if (!options.resubscribe) {
-          summary.skippedUnsubscribed.push({ line: row.line, email: row.email, status: existing.status });
-          continue;
-        }
-        status = 'active';
-        outcome = 'resubscribed';
-      }
-      const replaceName = row.name !== undefined && row.name !== existing.name && (existing.name === null || options.updateNames === true);
-      const name = replaceName ? (row.name as string) : existing.name;
-      if (replaceName && outcome === 'unchanged') outcome = 'updated';
-      if (outcome === 'unchanged') {
-        summary.unchanged++;
-        continue;
-      }
-      const unsubscribedAt = status === 'active' ? null : (existing.unsubscribed_at ?? at);
-      update.run(name, status, unsubscribedAt, at, existing.id);
-      summary[outcome]++;
+export class SubscriberImport {
+  private readonly insert;
+
+  constructor(private readonly db: Db) {
+    db.pragma(`temp.cache_size = -${STAGING_CACHE_KIB}`);
+    db.pragma(`main.cache_size = -${LIST_CACHE_KIB}`);
+    db.exec(`
+      DROP TABLE IF EXISTS temp.import_rows;
+      CREATE TEMP TABLE import_rows (
+        line           INTEGER PRIMARY KEY,
+        email          TEXT NOT NULL,
+        name           TEXT,
+        status         TEXT,
+        -- set by apply: the stored subscriber with this address and what happens to them
+        subscriber_id  INTEGER,
+        stored_status  TEXT,
+        outcome        TEXT,
+        new_status     TEXT,
+        new_name       TEXT
+      )`);
+    this.insert = db.prepare('INSERT INTO temp.import_rows (line, email, name, status) VALUES (?, ?, ?, ?)');
+  }
+
+  /** Stages rows, in file order, in one transaction. */
+  stage(rows: readonly CsvSubscriberRow[]): void {
+    withDiskErrors(this.db, () =>
+      this.db.transaction(() => {
+        for (const row of rows) this.insert.run(row.line, row.email, row.name ?? null, row.status ?? null);
+      })(),
+    );
+  }
+
+  /** After the last `stage`: drops every row whose address an earlier row has, and returns them in line order. */
+  removeDuplicates(): DuplicateRow[] {
+    return withDiskErrors(this.db, () =>
+      this.db.transaction(() => {
+        this.db.exec('CREATE INDEX temp.import_rows_email ON import_rows (email, line)');
+        const duplicates = this.db
+          .prepare(
+            `SELECT r.line, r.email, d.first FROM temp.import_rows AS r
+             JOIN (SELECT email, min(line) AS first FROM temp.import_rows GROUP BY email HAVING count(*) > 1) AS d ON d.email = r.email AND r.line > d.first
+             ORDER BY r.line`,
+          )
+          .all() as DuplicateRow[];
+        const remove = this.db.prepare('DELETE FROM temp.import_rows WHERE line = ?');
+        for (const duplicate of duplicates) remove.run(duplicate.line);
+        return duplicates;
+      })(),
+    );
+  }
+
+  /** Writes the staged rows to the list in ONE transaction and reports what changed. */
+  apply(options: ImportOptions, at: Date): ImportSummary {
+    const params = { source: `import:${options.source}`, at: at.toISOString(), resubscribe: options.resubscribe ? 1 : 0, updateNames: options.updateNames ? 1 : 0 };
+    return withDiskErrors(this.db, () =>
+      this.db
+        .transaction(() => {
+          this.db
+            .prepare(
+              `UPDATE temp.import_rows SET
+                 subscriber_id = s.id,
+                 stored_status = s.status,
+                 outcome = CASE
+                   WHEN coalesce(import_rows.status, 'active') = 'active' AND s.status <> 'active' THEN CASE WHEN :resubscribe THEN 'resubscribed' ELSE 'skipped' END
+                   WHEN coalesce(import_rows.status, 'active') <> 'active' AND s.status = 'active' THEN 'updated'
+                   WHEN import_rows.name IS NOT NULL AND import_rows.name IS NOT s.name AND (s.name IS NULL OR :updateNames) THEN 'updated'
+                   ELSE 'unchanged' END,
+                 new_status = CASE
+                   WHEN coalesce(import_rows.status, 'active') = 'active' AND s.status <> 'active' AND :resubscribe THEN 'active'
+                   WHEN coalesce(import_rows.status, 'active') <> 'active' AND s.status = 'active' THEN import_rows.status
+                   ELSE s.status END,
+                 new_name = CASE WHEN import_rows.name IS NOT NULL AND (s.name IS NULL OR :updateNames) THEN import_rows.name ELSE s.name END
+               FROM main.subscribers AS s WHERE s.email = import_rows.email`,
+            )
+            .run({ resubscribe: params.resubscribe, updateNames: params.updateNames });
+          this.db
+            .prepare(
+              `UPDATE main.subscribers SET
+                 status = r.new_status,
+                 name = r.new_name,
+                 unsubscribed_at = CASE WHEN r.new_status = 'active' THEN NULL ELSE coalesce(subscribers.unsubscribed_at, :at) END,
+                 updated_at = :at
+               FROM temp.import_rows AS r WHERE r.subscriber_id = subscribers.id AND r.outcome IN ('updated', 'resubscribed')`,
+            )
+            .run({ at: params.at });
+          this.db
+            .prepare(
+              `INSERT INTO main.subscribers (email, name, status, source, created_at, updated_at, unsubscribed_at)
+               SELECT email, name, coalesce(status, 'active'), :source, :at, :at, CASE WHEN coalesce(status, 'active') = 'active' THEN NULL ELSE :at END
+               FROM temp.import_rows WHERE subscriber_id IS NULL ORDER BY line`,
+            )
+            .run({ source: params.source, at: params.at });
+          const summary: ImportSummary = { added: 0, updated: 0, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [] };
+          for (const { outcome, n } of this.db.prepare("SELECT coalesce(outcome, 'added') AS outcome, count(*) AS n FROM temp.import_rows WHERE outcome IS NOT 'skipped' GROUP BY 1").all() as { outcome: 'added' | 'updated' | 'resubscribed' | 'unchanged'; n: number }[]) {
+            summary[outcome] = n;
+          }
+          summary.skippedUnsubscribed = this.db.prepare("SELECT line, email, stored_status AS status FROM temp.import_rows WHERE outcome = 'skipped' ORDER BY line").all() as ImportSummary['skippedUnsubscribed'];
+          return summary;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Drops the staged rows (the connection may be used for more afterwards). */
+  discard(): void {
+    if (this.db.open) this.db.exec('DROP TABLE IF EXISTS temp.import_rows');
+  }
+}
+
+/** A full disk (the database's, or the temporary folder's for the staged rows) as an editor's error; the caller's transaction has rolled back. */
+function withDiskErrors<T>(db: Db, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_FULL') {
+      throw new FintechWeeklyError('the disk is full: nothing was imported, the subscriber list is as it was', {
+        cause: error,
+        hint: `Free some space on the disk that holds ${db.name} and on the one of the temporary folder (TMPDIR), then import the file again.`,
+      });
     }
-  }).immediate();
-  return summary;
+    if (code === 'SQLITE_BUSY') {
+      throw new FintechWeeklyError(`another fintechweekly process kept ${db.name} locked: nothing was imported, the subscriber list is as it was`, {
+        cause: error,
+        hint: 'Import the file again when the other command (a send, or another import) has finished.',
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * For tests: lets the database file grow by at most `pages` more pages (of 4 KiB), the way a disk
+ * with that little space left would. Applies to this connection only.
+ */
+export function limitStoreGrowth(db: Db, pages: number, schema: 'main' | 'temp' = 'main'): void {
+  const used = db.pragma(`${schema}.page_count`, { simple: true }) as number;
+  db.pragma(`${schema}.max_page_count = ${used + pages}`);
 }

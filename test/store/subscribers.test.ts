@@ -2,19 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSubscriberCsv } from '../../src/core/subscriber-csv.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import {
   addSubscriber,
   countSubscribers,
   getSubscriberByEmail,
   getSubscriberById,
-  importSubscribers,
+  limitStoreGrowth,
   listSubscribers,
   removeSubscriber,
   resubscribe,
+  SubscriberImport,
   unsubscribe,
+  type ImportOptions,
 } from '../../src/store/subscribers.js';
+import { readSubscriberCsvText } from '../helpers/subscriber-csv.js';
 
 let dir: string;
 let dbPath: string;
@@ -30,7 +32,18 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const rows = (csv: string) => parseSubscriberCsv(csv, 'list.csv').rows;
+const rows = (csv: string) => readSubscriberCsvText(csv, 'list.csv').rows;
+/** Stages rows, drops the file's duplicates and applies them, as the import use-case does. */
+const importSubscribers = (store: Db, staged: ReturnType<typeof rows>, options: ImportOptions, at = new Date()) => {
+  const subscriberImport = new SubscriberImport(store);
+  try {
+    subscriberImport.stage(staged);
+    subscriberImport.removeDuplicates();
+    return subscriberImport.apply(options, at);
+  } finally {
+    subscriberImport.discard();
+  }
+};
 const all = () => [...listSubscribers(db)].map((s) => ({ email: s.email, name: s.name, status: s.status }));
 
 describe('add, remove, unsubscribe, resubscribe', () => {
@@ -86,7 +99,7 @@ describe('add, remove, unsubscribe, resubscribe', () => {
   });
 });
 
-describe('importSubscribers', () => {
+describe('SubscriberImport', () => {
   const csv = 'email,name\njane@example.com,Jane\nbudi@example.com,\nsiti@example.com,Siti\n';
 
   it('is idempotent: a second import adds nobody and changes nothing', () => {
