@@ -72,8 +72,10 @@ function describeColumns(columns: CsvColumnsUsed): string {
   return `${used.join(', ')}${columns.ignored.length ? `; ignored: ${quote(columns.ignored).join(', ')}` : ''}`;
 }
 
-// A bar only for an import that lasts: a small file is done before it would show.
+// Progress only for an import that lasts: a small file is done before a bar would show.
 const BAR_AFTER_MS = 1000;
+// From this size on, the final write takes long enough to announce whatever the machine.
+const LARGE_IMPORT_ROWS = 100_000;
 const LINE_EVERY_MS = 5000;
 
 /** On a terminal, a bar (after a second) with rows per second and ETA; otherwise a timestamped line every few seconds. */
@@ -81,7 +83,6 @@ async function createProgressReporter(out: Output, file: string): Promise<{ onPr
   const barModule = out.tty ? (await import('cli-progress')).default : undefined;
   let bar: InstanceType<NonNullable<typeof barModule>['SingleBar']> | undefined;
   let lastLine = Date.now();
-  let long = false;
   const onProgress = (event: ImportProgress) => {
     if (event.type === 'columns') {
       out.info(`${file}: ${describeColumns(event.columns)}`);
@@ -95,12 +96,11 @@ async function createProgressReporter(out: Output, file: string): Promise<{ onPr
         bar?.update(event.bytesRead, { rows: event.rows, rate });
       } else if (Date.now() - lastLine >= LINE_EVERY_MS) {
         lastLine = Date.now();
-        long = true;
         out.info(`${event.rows} rows read (${event.bytes > 0 ? Math.floor((event.bytesRead / event.bytes) * 100) : 100}% of ${file}), ${rate} rows/s`);
       }
     } else if (event.type === 'writing') {
       bar?.stop();
-      if (bar || long) out.info(`writing ${event.rows} rows to the subscriber list in one transaction...`);
+      if (event.elapsedMs >= BAR_AFTER_MS || event.rows >= LARGE_IMPORT_ROWS) out.info(`writing ${event.rows} rows to the subscriber list in one transaction...`);
       bar = undefined;
     }
   };

@@ -141,10 +141,12 @@ export interface ImportSummary {
   skippedUnsubscribed: (ImportedRow & { status: SubscriberStatus })[];
 }
 
-// Page cache for the import (KiB). Larger caches make writing a big list faster but cost memory
-// whatever the list's size; these keep a million-row import within a few megabytes of a small one.
+// Page caches during an import, in KiB. SQLite's sorter (building the index over the staged rows)
+// takes as much memory as the main cache, so that one stays small until the list is written.
+// Larger caches write a big list faster but cost memory whatever the list's size: these keep a
+// million-row import within a few megabytes of a small one.
 const STAGING_CACHE_KIB = 4096;
-const LIST_CACHE_KIB = 32768;
+const WRITING_CACHE_KIB = 32768;
 
 export interface DuplicateRow extends ImportedRow {
   /** The line of the first row with this address. */
@@ -157,9 +159,9 @@ export interface DuplicateRow extends ImportedRow {
  * 1. `stage`: the file's rows go, batch by batch, into a TEMP table (SQLite's temporary file,
  *    private to this connection, gone when it closes or the process dies). Nothing here touches
  *    the list or locks it, so `serve` and `send` keep writing meanwhile.
- * 2. `removeDuplicates`: an index over the staged addresses (built by sorting, which is far
- *    cheaper than keeping one up to date row by row) finds every address the file has twice; the
- *    later copies are dropped and returned. No address is held in memory.
+ * 2. `removeDuplicates`: an index over the staged addresses (built by sorting, far cheaper than
+ *    keeping one up to date row by row) finds every address the file has twice; the later copies
+ *    are dropped and returned. No address is held in memory.
  * 3. `apply`: ONE transaction compares the staged rows with the list and writes every change in
  *    a few set-based statements. It commits completely or not at all.
  * The rules of `apply`, so that importing the same file again changes nothing:
@@ -171,24 +173,18 @@ export interface DuplicateRow extends ImportedRow {
  */
 export class SubscriberImport {
   private readonly insert;
+  private readonly cacheBefore: number;
 
   constructor(private readonly db: Db) {
+    this.cacheBefore = db.pragma('main.cache_size', { simple: true }) as number;
     db.pragma(`temp.cache_size = -${STAGING_CACHE_KIB}`);
-    db.pragma(`main.cache_size = -${LIST_CACHE_KIB}`);
+    db.pragma(`main.cache_size = -${STAGING_CACHE_KIB}`);
     db.exec(`
       DROP TABLE IF EXISTS temp.import_rows;
-      CREATE TEMP TABLE import_rows (
-        line           INTEGER PRIMARY KEY,
-        email          TEXT NOT NULL,
-        name           TEXT,
-        status         TEXT,
-        -- set by apply: the stored subscriber with this address and what happens to them
-        subscriber_id  INTEGER,
-        stored_status  TEXT,
-        outcome        TEXT,
-        new_status     TEXT,
-        new_name       TEXT
-      )`);
+      DROP TABLE IF EXISTS temp.import_matches;
+      CREATE TEMP TABLE import_rows (line INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, status TEXT);
+      -- filled by apply: the staged rows whose address is on the list, and what happens to them
+      CREATE TEMP TABLE import_matches (line INTEGER NOT NULL, email TEXT NOT NULL, subscriber_id INTEGER NOT NULL, stored_status TEXT NOT NULL, outcome TEXT NOT NULL, new_status TEXT NOT NULL, new_name TEXT);`);
     this.insert = db.prepare('INSERT INTO temp.import_rows (line, email, name, status) VALUES (?, ?, ?, ?)');
   }
 
@@ -205,7 +201,9 @@ export class SubscriberImport {
   removeDuplicates(): DuplicateRow[] {
     return withDiskErrors(this.db, () =>
       this.db.transaction(() => {
-        this.db.exec('CREATE INDEX temp.import_rows_email ON import_rows (email, line)');
+        // Covers what apply reads, so that it walks the staged rows in address order without
+        // going back to the table.
+        this.db.exec('CREATE INDEX temp.import_rows_email ON import_rows (email, line, name, status)');
         const duplicates = this.db
           .prepare(
             `SELECT r.line, r.email, d.first FROM temp.import_rows AS r
@@ -220,61 +218,75 @@ export class SubscriberImport {
     );
   }
 
-  /** Writes the staged rows to the list in ONE transaction and reports what changed. */
+  /** After `removeDuplicates`: writes the staged rows to the list in ONE transaction and reports what changed. */
   apply(options: ImportOptions, at: Date): ImportSummary {
-    const params = { source: `import:${options.source}`, at: at.toISOString(), resubscribe: options.resubscribe ? 1 : 0, updateNames: options.updateNames ? 1 : 0 };
+    this.db.pragma(`main.cache_size = -${WRITING_CACHE_KIB}`);
+    const when = at.toISOString();
     return withDiskErrors(this.db, () =>
       this.db
         .transaction(() => {
+          // The staged rows are walked in address order, so the list's address index is read in
+          // order too; a new address finds no match and costs one look.
           this.db
             .prepare(
-              `UPDATE temp.import_rows SET
-                 subscriber_id = s.id,
-                 stored_status = s.status,
-                 outcome = CASE
-                   WHEN coalesce(import_rows.status, 'active') = 'active' AND s.status <> 'active' THEN CASE WHEN :resubscribe THEN 'resubscribed' ELSE 'skipped' END
-                   WHEN coalesce(import_rows.status, 'active') <> 'active' AND s.status = 'active' THEN 'updated'
-                   WHEN import_rows.name IS NOT NULL AND import_rows.name IS NOT s.name AND (s.name IS NULL OR :updateNames) THEN 'updated'
+              `INSERT INTO temp.import_matches (line, email, subscriber_id, stored_status, outcome, new_status, new_name)
+               SELECT r.line, r.email, s.id, s.status,
+                 CASE
+                   WHEN coalesce(r.status, 'active') = 'active' AND s.status <> 'active' THEN CASE WHEN :resubscribe THEN 'resubscribed' ELSE 'skipped' END
+                   WHEN coalesce(r.status, 'active') <> 'active' AND s.status = 'active' THEN 'updated'
+                   WHEN r.name IS NOT NULL AND r.name IS NOT s.name AND (s.name IS NULL OR :updateNames) THEN 'updated'
                    ELSE 'unchanged' END,
-                 new_status = CASE
-                   WHEN coalesce(import_rows.status, 'active') = 'active' AND s.status <> 'active' AND :resubscribe THEN 'active'
-                   WHEN coalesce(import_rows.status, 'active') <> 'active' AND s.status = 'active' THEN import_rows.status
+                 CASE
+                   WHEN coalesce(r.status, 'active') = 'active' AND s.status <> 'active' AND :resubscribe THEN 'active'
+                   WHEN coalesce(r.status, 'active') <> 'active' AND s.status = 'active' THEN r.status
                    ELSE s.status END,
-                 new_name = CASE WHEN import_rows.name IS NOT NULL AND (s.name IS NULL OR :updateNames) THEN import_rows.name ELSE s.name END
-               FROM main.subscribers AS s WHERE s.email = import_rows.email`,
+                 CASE WHEN r.name IS NOT NULL AND (s.name IS NULL OR :updateNames) THEN r.name ELSE s.name END
+               FROM temp.import_rows AS r INDEXED BY import_rows_email CROSS JOIN main.subscribers AS s
+               WHERE s.email = r.email ORDER BY r.email`,
             )
-            .run({ resubscribe: params.resubscribe, updateNames: params.updateNames });
+            .run({ resubscribe: options.resubscribe ? 1 : 0, updateNames: options.updateNames ? 1 : 0 });
           this.db
             .prepare(
               `UPDATE main.subscribers SET
-                 status = r.new_status,
-                 name = r.new_name,
-                 unsubscribed_at = CASE WHEN r.new_status = 'active' THEN NULL ELSE coalesce(subscribers.unsubscribed_at, :at) END,
+                 status = m.new_status,
+                 name = m.new_name,
+                 unsubscribed_at = CASE WHEN m.new_status = 'active' THEN NULL ELSE coalesce(subscribers.unsubscribed_at, :at) END,
                  updated_at = :at
-               FROM temp.import_rows AS r WHERE r.subscriber_id = subscribers.id AND r.outcome IN ('updated', 'resubscribed')`,
+               FROM temp.import_matches AS m WHERE m.subscriber_id = subscribers.id AND m.outcome IN ('updated', 'resubscribed')`,
             )
-            .run({ at: params.at });
-          this.db
+            .run({ at: when });
+          // Every address already on the list was matched above; the rest are added, in file order.
+          // (The index is sorted with the small cache, like the one over the staged rows.)
+          this.db.pragma(`main.cache_size = -${STAGING_CACHE_KIB}`);
+          this.db.exec('CREATE INDEX temp.import_matches_line ON import_matches (line)');
+          this.db.pragma(`main.cache_size = -${WRITING_CACHE_KIB}`);
+          const { changes: added } = this.db
             .prepare(
               `INSERT INTO main.subscribers (email, name, status, source, created_at, updated_at, unsubscribed_at)
-               SELECT email, name, coalesce(status, 'active'), :source, :at, :at, CASE WHEN coalesce(status, 'active') = 'active' THEN NULL ELSE :at END
-               FROM temp.import_rows WHERE subscriber_id IS NULL ORDER BY line`,
+               SELECT r.email, r.name, coalesce(r.status, 'active'), :source, :at, :at, CASE WHEN coalesce(r.status, 'active') = 'active' THEN NULL ELSE :at END
+               FROM temp.import_rows AS r WHERE NOT EXISTS (SELECT 1 FROM temp.import_matches AS m WHERE m.line = r.line) ORDER BY r.line`,
             )
-            .run({ source: params.source, at: params.at });
-          const summary: ImportSummary = { added: 0, updated: 0, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [] };
-          for (const { outcome, n } of this.db.prepare("SELECT coalesce(outcome, 'added') AS outcome, count(*) AS n FROM temp.import_rows WHERE outcome IS NOT 'skipped' GROUP BY 1").all() as { outcome: 'added' | 'updated' | 'resubscribed' | 'unchanged'; n: number }[]) {
-            summary[outcome] = n;
-          }
-          summary.skippedUnsubscribed = this.db.prepare("SELECT line, email, stored_status AS status FROM temp.import_rows WHERE outcome = 'skipped' ORDER BY line").all() as ImportSummary['skippedUnsubscribed'];
-          return summary;
+            .run({ source: `import:${options.source}`, at: when });
+          const counts = this.db
+            .prepare(
+              `SELECT count(*) FILTER (WHERE outcome = 'updated') AS updated, count(*) FILTER (WHERE outcome = 'resubscribed') AS resubscribed,
+                 count(*) FILTER (WHERE outcome = 'unchanged') AS unchanged FROM temp.import_matches`,
+            )
+            .get() as { updated: number; resubscribed: number; unchanged: number };
+          const skippedUnsubscribed = this.db
+            .prepare("SELECT line, email, stored_status AS status FROM temp.import_matches WHERE outcome = 'skipped' ORDER BY line")
+            .all() as ImportSummary['skippedUnsubscribed'];
+          return { added, ...counts, skippedUnsubscribed };
         })
         .immediate(),
     );
   }
 
-  /** Drops the staged rows (the connection may be used for more afterwards). */
+  /** Drops the staged rows and gives the connection back its page cache. */
   discard(): void {
-    if (this.db.open) this.db.exec('DROP TABLE IF EXISTS temp.import_rows');
+    if (!this.db.open) return;
+    this.db.exec('DROP TABLE IF EXISTS temp.import_rows; DROP TABLE IF EXISTS temp.import_matches;');
+    this.db.pragma(`main.cache_size = ${this.cacheBefore}`);
   }
 }
 

@@ -155,4 +155,42 @@ describe('SubscriberImport', () => {
     db = openDb(dbPath);
     expect(countSubscribers(db).total).toBe(1);
   });
+
+  it('finds an address given twice in the file across staged batches, keeps the first and says where it was', () => {
+    const subscriberImport = new SubscriberImport(db);
+    try {
+      subscriberImport.stage(rows('email\na@example.com\nb@example.com\n'));
+      subscriberImport.stage([
+        { line: 4, email: 'b@example.com', name: 'B again', status: undefined },
+        { line: 5, email: 'a@example.com', name: undefined, status: 'unsubscribed' },
+        { line: 6, email: 'a@example.com', name: undefined, status: undefined },
+      ]);
+      expect(subscriberImport.removeDuplicates()).toEqual([
+        { line: 4, email: 'b@example.com', first: 3 },
+        { line: 5, email: 'a@example.com', first: 2 },
+        { line: 6, email: 'a@example.com', first: 2 },
+      ]);
+      expect(subscriberImport.apply({ source: 'list.csv' }, new Date())).toMatchObject({ added: 2 });
+    } finally {
+      subscriberImport.discard();
+    }
+    expect(all()).toEqual([
+      { email: 'a@example.com', name: null, status: 'active' },
+      { email: 'b@example.com', name: null, status: 'active' },
+    ]);
+  });
+
+  it('turns a full disk (SQLITE_FULL) into one clear error and rolls back everything', () => {
+    addSubscriber(db, { email: 'kept@example.com' });
+    limitStoreGrowth(db, 2);
+    const many = Array.from({ length: 2000 }, (_, i) => ({ line: i + 2, email: `user${i}@example.com`, name: `User ${i}`, status: undefined }));
+    expect(() => importSubscribers(db, many, { source: 'list.csv' })).toThrow('the disk is full: nothing was imported, the subscriber list is as it was');
+    expect(all()).toEqual([{ email: 'kept@example.com', name: null, status: 'active' }]);
+  });
+
+  it('gives the connection its page cache back when done', () => {
+    const before = db.pragma('main.cache_size', { simple: true });
+    importSubscribers(db, rows(csv), { source: 'list.csv' });
+    expect(db.pragma('main.cache_size', { simple: true })).toBe(before);
+  });
 });
