@@ -1,18 +1,20 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse';
+import { Worker } from 'node:worker_threads';
 import { FintechWeeklyError } from '../core/errors.js';
-import { detectDelimiter, subscriberCsvOptions, SubscriberCsvReader, type CsvColumnsUsed, type CsvRejectedRow, type CsvSubscriberRow } from '../core/subscriber-csv.js';
+import type { CsvColumnsUsed, CsvRejectedRow } from '../core/subscriber-csv.js';
 import type { Db } from '../store/db.js';
 import { SubscriberImport, type ImportSummary } from '../store/subscribers.js';
+import { SubscriberCsvFileReader, unreadable, type CsvReadHandlers } from './read-subscriber-csv.js';
+import type { ReaderMessage } from './subscriber-csv-worker.js';
 
 /**
  * `subscribers import FILE`: streams a CSV file of any size into the list in flat memory.
- * The file is read in chunks by csv-parse's streaming parser, each record is checked as it comes
- * (src/core), and valid rows are staged in SQLite in batches; the list itself changes in one
- * transaction at the end (SubscriberImport), so an import either happens completely or not at all.
- * Rejected rows are listed by line and the others still imported, as before: the report says which.
+ * A reading thread parses the file with csv-parse's streaming parser and checks each row as it
+ * comes (src/core); this thread stages the valid rows in SQLite batch by batch, meanwhile. The
+ * list itself changes in one transaction at the end (SubscriberImport), so an import happens
+ * completely or not at all: a broken file, a full disk, Ctrl-C or a killed process leave the list
+ * as it was. Rejected rows are listed by line and the others imported, as before.
  */
 
 export interface ImportInput {
@@ -48,10 +50,6 @@ export interface ImportReport extends ImportSummary {
   durationMs: number;
 }
 
-// Rows staged per SQLite transaction: large enough that commits cost little, small enough that
-// a batch is a few hundred kilobytes.
-const BATCH_ROWS = 5000;
-
 export async function importSubscriberFile(input: ImportInput, deps: ImportDeps): Promise<ImportReport> {
   const now = deps.now ?? (() => new Date());
   const started = now().getTime();
@@ -60,64 +58,23 @@ export async function importSubscriberFile(input: ImportInput, deps: ImportDeps)
   const bytes = await sizeOf(file);
   deps.onProgress?.({ type: 'start', file, bytes });
 
-  const reader = new SubscriberCsvReader(file);
   const staging = new SubscriberImport(deps.db);
   try {
     let rejected: CsvRejectedRow[] = [];
     let columns: CsvColumnsUsed | undefined;
     let rows = 0;
-    let batch: CsvSubscriberRow[] = [];
-    const flush = () => {
-      staging.stage(batch);
-      batch = [];
-    };
-
-    const source = createReadStream(file, { highWaterMark: 256 * 1024 });
-    const parser = parse(subscriberCsvOptions(detectDelimiter(await readStart(file))));
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (error?: unknown) => {
-        if (settled) return;
-        settled = true;
-        deps.signal?.removeEventListener('abort', abort);
-        if (error === undefined) return resolve();
-        source.destroy();
-        parser.destroy();
-        reject(error);
-      };
-      const abort = () => settle(interrupted(file, reader));
-      if (deps.signal?.aborted) return abort();
-      deps.signal?.addEventListener('abort', abort, { once: true });
-      source.on('error', (error) => settle(unreadable(file, error)));
-      parser.on('error', (error) => settle(reader.describeParseError(error)));
-      parser.on('end', () => settle());
-      // Records are handled synchronously as the parser emits them (flowing mode): a full batch is
-      // written before it parses on, and every record before a parse error has been counted.
-      parser.on('data', (record: string[]) => {
-        if (settled) return;
-        try {
-          const outcome = reader.read(record);
-          if (outcome.kind === 'header') {
-            columns = outcome.used;
-            deps.onProgress?.({ type: 'columns', columns });
-            return;
-          }
-          if (outcome.kind === 'blank') return;
-          if (outcome.kind === 'row') batch.push(outcome.row);
-          else rejected.push(outcome.rejected);
-          if (++rows % BATCH_ROWS === 0) {
-            flush();
-            deps.onProgress?.({ type: 'reading', rows, bytesRead: source.bytesRead, bytes, elapsedMs: elapsedMs() });
-          }
-        } catch (error) {
-          settle(error);
-        }
-      });
-      source.pipe(parser);
+    await readFile(file, deps.signal, {
+      columns: (used) => {
+        columns = used;
+        deps.onProgress?.({ type: 'columns', columns: used });
+      },
+      batch: (batch) => {
+        staging.stage(batch.rows);
+        for (const row of batch.rejected) rejected.push(row);
+        rows = batch.rowsRead;
+        deps.onProgress?.({ type: 'reading', rows, bytesRead: batch.bytesRead, bytes, elapsedMs: elapsedMs() });
+      },
     });
-    reader.finish();
-    flush();
-    deps.onProgress?.({ type: 'reading', rows, bytesRead: bytes, bytes, elapsedMs: elapsedMs() });
     const duplicates = staging.removeDuplicates().map((d) => ({ line: d.line, reason: `${d.email} is a duplicate of line ${d.first}` }));
     if (duplicates.length > 0) rejected = [...rejected, ...duplicates].sort((x, y) => x.line - y.line);
     deps.onProgress?.({ type: 'writing', rows, elapsedMs: elapsedMs() });
@@ -130,6 +87,65 @@ export async function importSubscriberFile(input: ImportInput, deps: ImportDeps)
   }
 }
 
+/** Compiled, the file is read in a worker thread; from TypeScript sources (tests) in this one. */
+function readFile(file: string, signal: AbortSignal | undefined, handlers: CsvReadHandlers): Promise<void> {
+  if (signal?.aborted) return Promise.reject(interrupted(file, 0));
+  return import.meta.url.endsWith('.ts') ? readInThisThread(file, signal, handlers) : readInWorker(file, signal, handlers);
+}
+
+async function readInThisThread(file: string, signal: AbortSignal | undefined, handlers: CsvReadHandlers): Promise<void> {
+  const reader = new SubscriberCsvFileReader(file, handlers);
+  const abort = () => reader.stop(interrupted(file, reader.linesRead));
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    await reader.run();
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+}
+
+function readInWorker(file: string, signal: AbortSignal | undefined, handlers: CsvReadHandlers): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./subscriber-csv-worker.js', import.meta.url), { workerData: { file } });
+    let linesRead = 0;
+    let finished = false;
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      signal?.removeEventListener('abort', abort);
+      if (error === undefined) return resolve();
+      void worker.terminate();
+      reject(error);
+    };
+    const abort = () => finish(interrupted(file, linesRead));
+    signal?.addEventListener('abort', abort, { once: true });
+    worker.on('message', (message: ReaderMessage) => {
+      if (finished) return;
+      try {
+        if (message.type === 'columns') handlers.columns(message.columns);
+        else if (message.type === 'batch') {
+          linesRead = message.batch.linesRead;
+          handlers.batch(message.batch);
+          worker.postMessage('ack');
+        } else if (message.type === 'done') finish();
+        else finish(rebuild(message.error));
+      } catch (error) {
+        finish(error);
+      }
+    });
+    worker.on('error', (error) => finish(error));
+    worker.on('exit', (code) => finish(new Error(`the CSV reading thread stopped before the end of ${file} (exit code ${code})`)));
+  });
+}
+
+/** An error from the reading thread, as it was thrown there. */
+function rebuild(error: Extract<ReaderMessage, { type: 'failed' }>['error']): Error {
+  if (error.userError) return new FintechWeeklyError(error.message, { hint: error.hint, file: error.file });
+  const rebuilt = new Error(error.message);
+  rebuilt.stack = error.stack;
+  return rebuilt;
+}
+
 async function sizeOf(file: string): Promise<number> {
   try {
     return (await stat(file)).size;
@@ -138,30 +154,8 @@ async function sizeOf(file: string): Promise<number> {
   }
 }
 
-/** The first 64 KiB, enough to see the header row and tell its delimiter. */
-async function readStart(file: string): Promise<string> {
-  const handle = await open(file).catch((error: unknown) => {
-    throw unreadable(file, error);
-  });
-  try {
-    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(64 * 1024), position: 0 });
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-function unreadable(file: string, error: unknown): FintechWeeklyError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new FintechWeeklyError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(error as Error).message}`, {
-    file,
-    cause: error,
-    hint: 'Give the path of a CSV file, relative to the current folder.',
-  });
-}
-
-function interrupted(file: string, reader: SubscriberCsvReader): FintechWeeklyError {
-  return new FintechWeeklyError(`interrupted while reading ${file} (after line ${reader.linesRead}): nothing was imported, the subscriber list is as it was`, {
+function interrupted(file: string, linesRead: number): FintechWeeklyError {
+  return new FintechWeeklyError(`interrupted while reading ${file} (after line ${linesRead}): nothing was imported, the subscriber list is as it was`, {
     file,
     hint: 'Run the same import again to import the file.',
   });
