@@ -57,8 +57,8 @@ export function registerSubscribers(program: Command): void {
 
   subscribers
     .command('import')
-    .description('Import a CSV file with an "email" column and optional "name" and "status" columns')
-    .argument('<file>', 'the CSV file (UTF-8; comma, semicolon or tab separated)')
+    .description('Import a CSV file: an email column, optional name (or first and last name) and status; exports from Mailchimp, Substack, Kit, listmonk and Buttondown work as they are')
+    .argument('<file>', 'the CSV file (UTF-8; comma, semicolon or tab separated; any size)')
     .option('--resubscribe', 'make unsubscribed and bounced addresses in the file active again')
     .option('--update-names', "replace stored names with the file's (default: only fill in missing names)")
     .option('--json', 'print the summary as JSON')
