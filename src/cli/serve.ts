@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
 import { settings } from './context.js';
-import { createOutput } from './output.js';
+import { createOutput, type Output } from './output.js';
+import type { Settings } from '../config/load.js';
+import type { Db } from '../store/db.js';
+import type { PageContext } from '../serve/pages.js';
 
 interface ServeFlags {
   port?: string;
@@ -12,7 +15,7 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Serve the one-click unsubscribe endpoint (/u/TOKEN) and the web archive of built issues')
+    .description('Serve the one-click unsubscribe endpoint (/u/TOKEN), the sign-up form (/subscribe, /confirm/TOKEN) and the web archive of built issues')
     .option('--port <n>', 'port to listen on (default: serve.port from the config, 8080; 0 picks a free one)')
     .option('--host <address>', 'address to listen on; keep 127.0.0.1 behind a reverse proxy', '127.0.0.1')
     .action(async (flags: ServeFlags) => {
@@ -26,7 +29,7 @@ export function registerServe(program: Command): void {
           hint: 'Set it to the same value `send` and `dispatch` use (the links in messages already sent were signed with it).',
         });
       }
-      const { createArchiveServer } = await import('../serve/server.js');
+      const { createArchiveServer, DEFAULT_MAX_BODY_BYTES } = await import('../serve/server.js');
       const { loadPageStrings } = await import('../serve/strings.js');
       const { readArchiveEntries } = await import('../pipeline/archive.js');
       const { openDb } = await import('../store/db.js');
@@ -34,9 +37,11 @@ export function registerServe(program: Command): void {
       const strings = loadPageStrings(project, project.config.lang);
       const distDir = path.resolve(project.root, project.config.paths.dist);
       const db = openDb(project.dbPath);
+      const signup = project.config.signup.enabled ? await startSignup(project, db, secret, out) : undefined;
       const server = createArchiveServer({
         secret,
         distDir,
+        signup: signup?.routes({ config: project.config, strings }, DEFAULT_MAX_BODY_BYTES),
         pages: { config: project.config, strings },
         archiveEntries: () => readArchiveEntries(distDir),
         subscribers: {
@@ -58,16 +63,42 @@ export function registerServe(program: Command): void {
           ),
         );
         server.listen(port, flags.host, resolve);
+      }).catch(async (error: unknown) => {
+        await signup?.stop();
+        db.close();
+        throw error;
       });
       const address = server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
-      out.info(`serving on http://${flags.host}:${actual}/ (archive of ${path.relative(process.cwd(), distDir) || '.'}/, unsubscribe links /u/TOKEN; public URL ${project.config.publicUrl})`);
+      out.info(`serving on http://${flags.host}:${actual}/ (archive of ${path.relative(process.cwd(), distDir) || '.'}/, unsubscribe links /u/TOKEN${signup ? ', sign-up form /subscribe' : ''}; public URL ${project.config.publicUrl})`);
       const stop = () => {
         out.info('stopping');
-        server.close(() => db.close());
+        server.close(() => void (signup?.stop() ?? Promise.resolve()).finally(() => db.close()));
         server.closeAllConnections();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/** The sign-up form's service and its log lines; the routes are made once the server's page context is known. */
+async function startSignup(project: Settings, db: Db, secret: string, out: Output) {
+  const { openSignupService } = await import('../app/signup-service.js');
+  const { createSignupRoutes } = await import('../serve/signup-routes.js');
+  const service = await openSignupService({
+    settings: project,
+    db,
+    secret,
+    onEvent: (event) => {
+      if (event.kind === 'confirmation') out.info(`confirmation email of sign-up #${event.signupId}: ${event.state} (${event.reply})`);
+      else if (event.kind === 'welcome') out.info(`welcome email to subscriber #${event.subscriberId ?? '?'}: ${event.state} (${event.reply})`);
+      else if (event.kind === 'smtp-unavailable') out.warn(`sign-up emails wait: ${event.reply}; trying again in ${event.retryInSeconds} s`);
+      else if (event.kind === 'recovered') out.warn(`${event.confirmations + event.welcome} sign-up email(s) were being sent when serve last stopped: marked unknown, not sent again`);
+      else process.stderr.write(`${new Date().toISOString()} error: ${event.error instanceof Error ? (event.error.stack ?? event.error.message) : String(event.error)}\n`);
+    },
+  });
+  return {
+    routes: (pages: PageContext, maxBodyBytes: number) => createSignupRoutes({ pages: { ...pages, signup: service.strings }, desk: service.desk, trustProxy: project.config.serve.trustProxy, maxBodyBytes }),
+    stop: service.stop,
+  };
 }

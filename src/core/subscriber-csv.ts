@@ -8,8 +8,11 @@ import { normalizeEmail, normalizeName } from './message/address.js';
  * Import: a header row with `email` (required), `name` and `status` (optional); other columns are
  * ignored. Export writes the same columns back, so an export imports again unchanged.
  */
-export const SUBSCRIBER_STATUSES = ['active', 'unsubscribed', 'bounced'] as const;
+export const SUBSCRIBER_STATUSES = ['active', 'pending', 'unsubscribed', 'bounced'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+/** `pending` (signed up, not confirmed) is only ever reached through the sign-up form: nobody agreed yet. */
+export const IMPORTABLE_STATUSES = ['active', 'unsubscribed', 'bounced'] as const satisfies readonly SubscriberStatus[];
+export type ImportableStatus = (typeof IMPORTABLE_STATUSES)[number];
 
 export interface CsvSubscriberRow {
   /** Line in the file where the row starts (1 = the header). */
@@ -17,7 +20,7 @@ export interface CsvSubscriberRow {
   email: string;
   name: string | undefined;
   /** From an optional `status` column; undefined when the file has none or the cell is empty. */
-  status: SubscriberStatus | undefined;
+  status: ImportableStatus | undefined;
 }
 
 export interface CsvRejectedRow {
@@ -80,9 +83,13 @@ export function parseSubscriberCsv(text: string, file: string): ParsedSubscriber
       continue;
     }
     const rawStatus = cell(columns.status).trim().toLowerCase();
-    const status = rawStatus === '' ? undefined : SUBSCRIBER_STATUSES.find((s) => s === rawStatus);
+    const status = rawStatus === '' ? undefined : IMPORTABLE_STATUSES.find((s) => s === rawStatus);
+    if (rawStatus === 'pending') {
+      rejected.push({ line, reason: `${email.email}: status "pending" is a sign-up that was never confirmed; it cannot be imported (leave the row out, or let them sign up again)` });
+      continue;
+    }
     if (rawStatus !== '' && !status) {
-      rejected.push({ line, reason: `${email.email}: status "${rawStatus}" is not one of ${SUBSCRIBER_STATUSES.join(', ')}` });
+      rejected.push({ line, reason: `${email.email}: status "${rawStatus}" is not one of ${IMPORTABLE_STATUSES.join(', ')}` });
       continue;
     }
     const first = seenOnLine.get(email.email);

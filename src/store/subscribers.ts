@@ -13,7 +13,7 @@ export interface Subscriber {
   email: string;
   name: string | null;
   status: SubscriberStatus;
-  /** 'cli', 'import:<file name>' or 'serve'. */
+  /** 'cli', 'import:<file name>' or 'signup' (the form of serve). */
   source: string | null;
   created_at: string;
   updated_at: string;
@@ -109,7 +109,7 @@ export function firstSubscriber(db: Db, status: SubscriberStatus): Subscriber | 
 }
 
 export function countSubscribers(db: Db): SubscriberCounts {
-  const counts: SubscriberCounts = { active: 0, unsubscribed: 0, bounced: 0, total: 0 };
+  const counts: SubscriberCounts = { active: 0, pending: 0, unsubscribed: 0, bounced: 0, total: 0 };
   for (const row of db.prepare('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all() as { status: SubscriberStatus; n: number }[]) {
     counts[row.status] = row.n;
     counts.total += row.n;
