@@ -1,8 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { raw, startServe as startProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { address, ISSUE, sendProject, type SendProject } from './send-project.js';
 
@@ -20,34 +19,10 @@ async function setup(subscribers: number): Promise<{ sink: SmtpSink; project: Se
 }
 
 /** Starts `serve --port 0` and waits for the line that says where it listens. */
-async function startServe(project: SendProject, env?: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess; log: () => string }> {
-  const child = project.spawn(['serve', '--port', '0'], env);
-  let output = '';
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-      const match = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-  cleanups.push(() => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.on('close', () => resolve()), child.kill('SIGTERM')))));
-  return { base, child, log: () => output };
-}
-
-/** A raw request: the path is sent exactly as given (fetch would normalise "..") and any method is allowed. */
-function raw(base: string, method: string, pathname: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path: pathname, headers: { ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function startServe(project: SendProject, env?: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const serve = await startProcess(() => project.spawn(['serve', '--port', '0'], env));
+  cleanups.push(() => void serve.stop());
+  return serve;
 }
 
 const ONE_CLICK = { 'Content-Type': 'application/x-www-form-urlencoded' };
