@@ -13,3 +13,4 @@ if (existsSync(sendBench)) {
   process.stdout.write('\n');
   await benchSend();
 }
+await (await import('./signup.js')).benchSignup();

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { confirmExpiry } from '../core/message/confirm-token.js';
 import { normalizeEmail, normalizeName } from '../core/message/address.js';
 import type { Db } from '../store/db.js';
-import { countIpAttempts, inSignupTransaction, recentSignups, recordIpAttempt, recordSignup } from '../store/signups.js';
+import { countIpAttempts, inUnsyncedTransaction, recentSignups, recordIpAttempt, recordSignup } from '../store/signups.js';
 import { getSubscriberByEmail } from '../store/subscribers.js';
 
 /**
@@ -65,7 +65,7 @@ export function requestSignups(db: Db, policy: SignupPolicy, inputs: readonly Si
   const daySince = new Date(now.getTime() - DAY_MS);
   const gapSince = new Date(now.getTime() - ADDRESS_GAP_MS).toISOString();
   const expiresAt = confirmExpiry(now, policy.confirmHours);
-  return inSignupTransaction(db, () =>
+  return inUnsyncedTransaction(db, () =>
     inputs.map((input): SignupReport => {
       if (input.honeypot.trim() !== '') return { decision: 'honeypot' };
       const email = normalizeEmail(input.email);

@@ -6,6 +6,7 @@ import { loadSignupStrings, type SignupStrings } from '../serve/signup-strings.j
 import type { Db } from '../store/db.js';
 import { createSignupDesk, type SignupDesk } from './signup-desk.js';
 import { startSignupMailer, type SignupMailEvent } from './signup-mailer.js';
+import { startMailerThread } from './signup-mailer-thread.js';
 import { prepareWelcomeCampaign } from './signup-welcome.js';
 
 /**
@@ -40,17 +41,12 @@ export async function openSignupService(options: SignupServiceOptions): Promise<
   const strings = loadSignupStrings(settings, config.lang);
   const confirmation = await buildConfirmationEmail(settings, strings);
   const welcome = await prepareWelcomeCampaign(settings, db, now());
-  const mailer = startSignupMailer({
-    settings,
-    db,
-    secret,
-    confirmation,
-    welcome,
-    openTransport: () => openSmtpTransport(smtp, Math.min(MAILER_CONNECTIONS, smtp.connections)),
-    now,
-    onEvent: options.onEvent,
-    pollMs: options.pollMs,
-  });
+  const connections = Math.min(MAILER_CONNECTIONS, smtp.connections);
+  // A test's clock, or TypeScript sources, keep the mailer in this thread (a worker cannot share either).
+  const mailer =
+    options.now !== undefined || import.meta.url.endsWith('.ts')
+      ? startSignupMailer({ settings, db, secret, confirmation, welcome, openTransport: () => openSmtpTransport(smtp, connections), now, onEvent: options.onEvent, pollMs: options.pollMs })
+      : startMailerThread({ settings, secret, confirmation, welcome, smtp, connections, onEvent: options.onEvent, pollMs: options.pollMs });
   const desk = createSignupDesk({
     db,
     policy: { secret, confirmHours: config.signup.confirmHours, perIpPer10Minutes: config.signup.perIpPer10Minutes, promise: strings.promise },

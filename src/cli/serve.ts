@@ -94,11 +94,17 @@ async function startSignup(project: Settings, db: Db, secret: string, out: Outpu
       else if (event.kind === 'welcome') out.info(`welcome email to subscriber #${event.subscriberId ?? '?'}: ${event.state} (${event.reply})`);
       else if (event.kind === 'smtp-unavailable') out.warn(`sign-up emails wait: ${event.reply}; trying again in ${event.retryInSeconds} s`);
       else if (event.kind === 'recovered') out.warn(`${event.confirmations + event.welcome} sign-up email(s) were being sent when serve last stopped: marked unknown, not sent again`);
-      else process.stderr.write(`${new Date().toISOString()} error: ${event.error instanceof Error ? (event.error.stack ?? event.error.message) : String(event.error)}\n`);
+      else process.stderr.write(`${new Date().toISOString()} error: ${describeError(event.error)}\n`);
     },
   });
   return {
     routes: (pages: PageContext, maxBodyBytes: number) => createSignupRoutes({ pages: { ...pages, signup: service.strings }, desk: service.desk, trustProxy: project.config.serve.trustProxy, maxBodyBytes }),
     stop: service.stop,
   };
+}
+
+/** An error's stack, also for one that crossed from the mailer's thread as a plain object. */
+function describeError(error: unknown): string {
+  const { stack, message } = (typeof error === 'object' && error !== null ? error : {}) as { stack?: unknown; message?: unknown };
+  return typeof stack === 'string' ? stack : typeof message === 'string' ? message : String(error);
 }

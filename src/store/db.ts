@@ -61,6 +61,20 @@ function migrate(db: Db, file: string): void {
   }
 }
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * The prepared statement for `sql` on this connection, compiled on first use: compiling costs
+ * more than running a small query, which counts on a hot path (the sign-up form).
+ */
+export function statement(db: Db, sql: string): Database.Statement {
+  let prepared = statements.get(db);
+  if (!prepared) statements.set(db, (prepared = new Map()));
+  let compiled = prepared.get(sql);
+  if (!compiled) prepared.set(sql, (compiled = db.prepare(sql)));
+  return compiled;
+}
+
 /** Opens the store, runs `work` with it and closes it, also when `work` throws. */
 export async function withStore<T>(file: string, work: (db: Db) => T | Promise<T>): Promise<T> {
   const db = openDb(file);

@@ -1,5 +1,5 @@
 import type { SubscriberStatus } from '../core/subscriber-csv.js';
-import type { Db } from './db.js';
+import { statement, type Db } from './db.js';
 import type { Delivery } from './deliveries.js';
 import type { Subscriber } from './subscribers.js';
 
@@ -43,25 +43,40 @@ export function inSignupTransaction<T>(db: Db, work: () => T): T {
   return db.transaction(work).immediate();
 }
 
+/**
+ * Like inSignupTransaction, but the commit does not wait for the disk (synchronous=NORMAL for
+ * this one commit; WAL keeps it atomic and safe from a crash of the process). For the form's
+ * submissions only: a power cut may forget the last moments of sign-ups, as if they had not been
+ * sent, while the send log, confirmations and unsubscribes keep waiting for the disk.
+ */
+export function inUnsyncedTransaction<T>(db: Db, work: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(work).immediate();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Limits
 
 export function countIpAttempts(db: Db, ipKey: string, since: Date): number {
-  return (db.prepare('SELECT COUNT(*) AS n FROM signup_attempts WHERE ip_key = ? AND at >= ?').get(ipKey, since.toISOString()) as { n: number }).n;
+  return (statement(db, 'SELECT COUNT(*) AS n FROM signup_attempts WHERE ip_key = ? AND at >= ?').get(ipKey, since.toISOString()) as { n: number }).n;
 }
 
 export function recordIpAttempt(db: Db, ipKey: string, at: Date): void {
-  db.prepare('INSERT INTO signup_attempts (ip_key, at) VALUES (?, ?)').run(ipKey, at.toISOString());
+  statement(db, 'INSERT INTO signup_attempts (ip_key, at) VALUES (?, ?)').run(ipKey, at.toISOString());
 }
 
 /** Attempts older than the window count for nothing: the table stays as small as ten minutes of traffic. */
 export function pruneIpAttempts(db: Db, before: Date): number {
-  return db.prepare('DELETE FROM signup_attempts WHERE at < ?').run(before.toISOString()).changes;
+  return statement(db, 'DELETE FROM signup_attempts WHERE at < ?').run(before.toISOString()).changes;
 }
 
 /** How many confirmation emails the address was given since `since`, and when the latest was. */
 export function recentSignups(db: Db, email: string, since: Date): { count: number; latest: string | null } {
-  return db.prepare('SELECT COUNT(*) AS count, MAX(requested_at) AS latest FROM signups WHERE email = ? AND requested_at >= ?').get(email, since.toISOString()) as {
+  return statement(db, 'SELECT COUNT(*) AS count, MAX(requested_at) AS latest FROM signups WHERE email = ? AND requested_at >= ?').get(email, since.toISOString()) as {
     count: number;
     latest: string | null;
   };
@@ -92,9 +107,12 @@ export function recordSignup(db: Db, existing: Subscriber | undefined, input: Ne
   let subscriberId: number;
   let previous: OptOutStatus | null;
   if (!existing) {
-    const { lastInsertRowid } = db
-      .prepare("INSERT INTO subscribers (email, name, status, source, created_at, updated_at) VALUES (?, ?, 'pending', 'signup', ?, ?)")
-      .run(input.email, input.name ?? null, at, at);
+    const { lastInsertRowid } = statement(db, "INSERT INTO subscribers (email, name, status, source, created_at, updated_at) VALUES (?, ?, 'pending', 'signup', ?, ?)").run(
+      input.email,
+      input.name ?? null,
+      at,
+      at,
+    );
     subscriberId = Number(lastInsertRowid);
     previous = null;
   } else {
@@ -102,16 +120,15 @@ export function recordSignup(db: Db, existing: Subscriber | undefined, input: Ne
     previous =
       existing.status === 'pending'
         ? // Still pending from an earlier sign-up: what that one took them from is what purge restores.
-          ((db.prepare('SELECT previous_status AS p FROM signups WHERE subscriber_id = ? ORDER BY id DESC LIMIT 1').get(existing.id) as { p: OptOutStatus | null } | undefined)?.p ?? null)
+          ((statement(db, 'SELECT previous_status AS p FROM signups WHERE subscriber_id = ? ORDER BY id DESC LIMIT 1').get(existing.id) as { p: OptOutStatus | null } | undefined)?.p ?? null)
         : (existing.status as OptOutStatus);
-    db.prepare("UPDATE subscribers SET status = 'pending', updated_at = ? WHERE id = ?").run(at, existing.id);
+    statement(db, "UPDATE subscribers SET status = 'pending', updated_at = ? WHERE id = ?").run(at, existing.id);
   }
-  const { lastInsertRowid } = db
-    .prepare(
-      `INSERT INTO signups (subscriber_id, email, name, previous_status, source_page, ip_hash, promise, requested_at, expires_at, mail_due_at)
+  const { lastInsertRowid } = statement(
+    db,
+    `INSERT INTO signups (subscriber_id, email, name, previous_status, source_page, ip_hash, promise, requested_at, expires_at, mail_due_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(subscriberId, input.email, input.name ?? null, previous, input.sourcePage, input.ipHash, input.promise, at, input.expiresAt.toISOString(), at);
+  ).run(subscriberId, input.email, input.name ?? null, previous, input.sourcePage, input.ipHash, input.promise, at, input.expiresAt.toISOString(), at);
   return { subscriberId, signupId: Number(lastInsertRowid) };
 }
 
@@ -129,26 +146,24 @@ export interface SignupToConfirm {
 }
 
 export function signupToConfirm(db: Db, signupId: number): SignupToConfirm | undefined {
-  return db
-    .prepare(
-      `SELECT g.id, g.subscriber_id AS subscriberId, g.email, g.expires_at AS expiresAt, g.confirmed_at AS confirmedAt, s.status
+  return statement(
+    db,
+    `SELECT g.id, g.subscriber_id AS subscriberId, g.email, g.expires_at AS expiresAt, g.confirmed_at AS confirmedAt, s.status
          FROM signups g JOIN subscribers s ON s.id = g.subscriber_id WHERE g.id = ?`,
-    )
-    .get(signupId) as SignupToConfirm | undefined;
+  ).get(signupId) as SignupToConfirm | undefined;
 }
 
 /** Pending -> active with the name from the form, and the confirmation time on the sign-up. False when it was not pending. */
 export function activateSignup(db: Db, signup: { id: number; subscriberId: number }, at: Date): boolean {
   const when = at.toISOString();
-  const changed = db
-    .prepare(
-      `UPDATE subscribers SET status = 'active', unsubscribed_at = NULL, updated_at = @when,
+  const changed = statement(
+    db,
+    `UPDATE subscribers SET status = 'active', unsubscribed_at = NULL, updated_at = @when,
          name = COALESCE((SELECT name FROM signups WHERE id = @signup), name)
        WHERE id = @subscriber AND status = 'pending'`,
-    )
-    .run({ when, signup: signup.id, subscriber: signup.subscriberId }).changes;
+  ).run({ when, signup: signup.id, subscriber: signup.subscriberId }).changes;
   if (changed === 0) return false;
-  db.prepare('UPDATE signups SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL').run(when, signup.id);
+  statement(db, 'UPDATE signups SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL').run(when, signup.id);
   return true;
 }
 
@@ -157,16 +172,15 @@ export function activateSignup(db: Db, signup: { id: number; subscriberId: numbe
  * happens later (UNIQUE), sent by the mailer like any delivery.
  */
 export function queueWelcomeDelivery(db: Db, campaignId: number, subscriberId: number, messageIdFor: (email: string) => string, at: Date): boolean {
-  const subscriber = db.prepare('SELECT email, name FROM subscribers WHERE id = ?').get(subscriberId) as { email: string; name: string | null } | undefined;
+  const subscriber = statement(db, 'SELECT email, name FROM subscribers WHERE id = ?').get(subscriberId) as { email: string; name: string | null } | undefined;
   if (!subscriber) return false;
   const when = at.toISOString();
   return (
-    db
-      .prepare(
-        `INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, state, message_id, created_at, updated_at)
+    statement(
+      db,
+      `INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, state, message_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
-      )
-      .run(campaignId, subscriberId, subscriber.email, subscriber.name, messageIdFor(subscriber.email), when, when).changes > 0
+    ).run(campaignId, subscriberId, subscriber.email, subscriber.name, messageIdFor(subscriber.email), when, when).changes > 0
   );
 }
 
@@ -184,8 +198,7 @@ export interface ConfirmationJob {
 
 /** Emails a stopped mailer left in `sending`: they may have gone out, so they are not sent again. */
 export function markInterruptedConfirmations(db: Db): number {
-  return db
-    .prepare("UPDATE signups SET mail_state = 'unknown', mail_reply = 'interrupted while sending (serve stopped)', mail_due_at = NULL WHERE mail_state = 'sending'")
+  return statement(db, "UPDATE signups SET mail_state = 'unknown', mail_reply = 'interrupted while sending (serve stopped)', mail_due_at = NULL WHERE mail_state = 'sending'")
     .run().changes;
 }
 
@@ -197,16 +210,15 @@ export function markInterruptedConfirmations(db: Db): number {
 export function claimConfirmations(db: Db, now: Date, limit: number): ConfirmationJob[] {
   const at = now.toISOString();
   return inSignupTransaction(db, () => {
-    const rows = db
-      .prepare(
-        `SELECT g.id, g.subscriber_id AS subscriberId, g.email, g.expires_at AS expiresAt, g.mail_attempts AS attempts, g.mail_state AS state, s.status
+    const rows = statement(
+      db,
+      `SELECT g.id, g.subscriber_id AS subscriberId, g.email, g.expires_at AS expiresAt, g.mail_attempts AS attempts, g.mail_state AS state, s.status
            FROM signups g JOIN subscribers s ON s.id = g.subscriber_id
           WHERE g.mail_state IN ('queued', 'deferred') AND g.mail_due_at <= ?
           ORDER BY g.mail_due_at, g.id LIMIT ?`,
-      )
-      .all(at, limit) as (ConfirmationJob & { state: SignupMailState; status: SubscriberStatus })[];
-    const start = db.prepare("UPDATE signups SET mail_state = 'sending', mail_attempts = mail_attempts + 1 WHERE id = ? AND mail_state = ?");
-    const skip = db.prepare("UPDATE signups SET mail_state = 'skipped', mail_reply = ?, mail_due_at = NULL WHERE id = ?");
+    ).all(at, limit) as (ConfirmationJob & { state: SignupMailState; status: SubscriberStatus })[];
+    const start = statement(db, "UPDATE signups SET mail_state = 'sending', mail_attempts = mail_attempts + 1 WHERE id = ? AND mail_state = ?");
+    const skip = statement(db, "UPDATE signups SET mail_state = 'skipped', mail_reply = ?, mail_due_at = NULL WHERE id = ?");
     const jobs: ConfirmationJob[] = [];
     for (const row of rows) {
       if (row.status !== 'pending') skip.run(`not sent: the subscriber is ${row.status}`, row.id);
@@ -228,7 +240,8 @@ export interface ConfirmationResult {
 
 export function recordConfirmationResults(db: Db, results: readonly ConfirmationResult[]): void {
   if (results.length === 0) return;
-  const write = db.prepare(
+  const write = statement(
+    db,
     `UPDATE signups SET mail_state = @state, mail_reply = @reply, mail_due_at = @due,
        mail_sent_at = CASE WHEN @state = 'sent' THEN @at ELSE mail_sent_at END
      WHERE id = @id AND mail_state = 'sending'`,
@@ -240,7 +253,7 @@ export function recordConfirmationResults(db: Db, results: readonly Confirmation
 
 /** Emails claimed but never handed to the server (the SMTP setup failed): back in the queue, attempt not counted. */
 export function releaseConfirmations(db: Db, ids: readonly number[]): void {
-  const back = db.prepare("UPDATE signups SET mail_state = CASE WHEN mail_attempts > 1 THEN 'deferred' ELSE 'queued' END, mail_attempts = mail_attempts - 1 WHERE id = ? AND mail_state = 'sending'");
+  const back = statement(db, "UPDATE signups SET mail_state = CASE WHEN mail_attempts > 1 THEN 'deferred' ELSE 'queued' END, mail_attempts = mail_attempts - 1 WHERE id = ? AND mail_state = 'sending'");
   inSignupTransaction(db, () => {
     for (const id of ids) back.run(id);
   });
@@ -248,7 +261,7 @@ export function releaseConfirmations(db: Db, ids: readonly number[]): void {
 
 /** When the next queued or deferred email is due (ISO), if any. */
 export function nextConfirmationDue(db: Db): string | undefined {
-  return (db.prepare("SELECT MIN(mail_due_at) AS due FROM signups WHERE mail_state IN ('queued', 'deferred')").get() as { due: string | null }).due ?? undefined;
+  return (statement(db, "SELECT MIN(mail_due_at) AS due FROM signups WHERE mail_state IN ('queued', 'deferred')").get() as { due: string | null }).due ?? undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,19 +271,17 @@ export type WelcomeDelivery = Delivery & { createdAt: string };
 
 /** Pending and due deferred deliveries of the welcome campaign, oldest first. Nothing is changed. */
 export function dueWelcomeDeliveries(db: Db, campaignId: number, now: Date, limit: number): WelcomeDelivery[] {
-  return db
-    .prepare(
-      `SELECT id, subscriber_id AS subscriberId, email, name, state, attempts, message_id AS messageId, created_at AS createdAt FROM deliveries
+  return statement(
+    db,
+    `SELECT id, subscriber_id AS subscriberId, email, name, state, attempts, message_id AS messageId, created_at AS createdAt FROM deliveries
         WHERE campaign_id = ? AND (state = 'pending' OR (state = 'deferred' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?`,
-    )
-    .all(campaignId, now.toISOString(), limit) as WelcomeDelivery[];
+  ).all(campaignId, now.toISOString(), limit) as WelcomeDelivery[];
 }
 
 /** When the next welcome delivery is due (ISO), if any. */
 export function nextWelcomeDue(db: Db, campaignId: number): string | undefined {
   return (
-    db
-      .prepare("SELECT MIN(CASE state WHEN 'pending' THEN created_at ELSE next_attempt_at END) AS due FROM deliveries WHERE campaign_id = ? AND state IN ('pending', 'deferred')")
+    statement(db, "SELECT MIN(CASE state WHEN 'pending' THEN created_at ELSE next_attempt_at END) AS due FROM deliveries WHERE campaign_id = ? AND state IN ('pending', 'deferred')")
       .get(campaignId) as { due: string | null }
   ).due ?? undefined;
 }
@@ -279,7 +290,7 @@ export function nextWelcomeDue(db: Db, campaignId: number): string | undefined {
 // The consent record and purging
 
 export function signupsOf(db: Db, subscriberId: number): Signup[] {
-  return db.prepare(`SELECT ${SIGNUP_COLUMNS} FROM signups WHERE subscriber_id = ? ORDER BY id`).all(subscriberId) as Signup[];
+  return statement(db, `SELECT ${SIGNUP_COLUMNS} FROM signups WHERE subscriber_id = ? ORDER BY id`).all(subscriberId) as Signup[];
 }
 
 export interface PurgeOutcome {
@@ -297,19 +308,18 @@ export interface PurgeOutcome {
 export function purgePendingSignups(db: Db, cutoff: Date, at: Date, dryRun: boolean): PurgeOutcome {
   const outcome: PurgeOutcome = { removed: [], restored: [] };
   const run = () => {
-    const stale = db
-      .prepare(
-        `SELECT s.id, s.email,
+    const stale = statement(
+      db,
+      `SELECT s.id, s.email,
                 (SELECT previous_status FROM signups g WHERE g.subscriber_id = s.id ORDER BY g.id DESC LIMIT 1) AS previous
            FROM subscribers s
           WHERE s.status = 'pending'
             AND COALESCE((SELECT MAX(requested_at) FROM signups g WHERE g.subscriber_id = s.id), s.updated_at) < ?
           ORDER BY s.id`,
-      )
-      .all(cutoff.toISOString()) as { id: number; email: string; previous: OptOutStatus | null }[];
-    const restore = db.prepare("UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'");
-    const dropUnconfirmed = db.prepare('DELETE FROM signups WHERE subscriber_id = ? AND confirmed_at IS NULL');
-    const remove = db.prepare("DELETE FROM subscribers WHERE id = ? AND status = 'pending'");
+    ).all(cutoff.toISOString()) as { id: number; email: string; previous: OptOutStatus | null }[];
+    const restore = statement(db, "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'");
+    const dropUnconfirmed = statement(db, 'DELETE FROM signups WHERE subscriber_id = ? AND confirmed_at IS NULL');
+    const remove = statement(db, "DELETE FROM subscribers WHERE id = ? AND status = 'pending'");
     for (const row of stale) {
       if (row.previous) {
         outcome.restored.push({ email: row.email, status: row.previous });

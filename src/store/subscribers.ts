@@ -1,7 +1,7 @@
 import { normalizeEmail, normalizeName } from '../core/message/address.js';
 import { FintechWeeklyError } from '../core/errors.js';
 import type { CsvSubscriberRow, SubscriberStatus } from '../core/subscriber-csv.js';
-import type { Db } from './db.js';
+import { statement, type Db } from './db.js';
 
 /**
  * The subscriber list. Addresses are stored trimmed and lower-cased (normalizeEmail), so every
@@ -35,7 +35,7 @@ export function getSubscriberById(db: Db, id: number): Subscriber | undefined {
 }
 
 export function getSubscriberByEmail(db: Db, email: string): Subscriber | undefined {
-  return db.prepare('SELECT * FROM subscribers WHERE email = ?').get(lookupKey(email)) as Subscriber | undefined;
+  return statement(db, 'SELECT * FROM subscribers WHERE email = ?').get(lookupKey(email)) as Subscriber | undefined;
 }
 
 /** Adds an active subscriber; throws a FintechWeeklyError for a bad address or name, or one already on the list. */
