@@ -66,6 +66,8 @@ const LOCK = 'signup-mailer';
 const CLAIM = 20;
 /** A temporary failure of a welcome email is retried for this long, then given up. */
 const WELCOME_RETRY_MS = 48 * 3_600_000;
+/** How long a welcome issue that no longer builds is left alone before it is tried again. */
+const WELCOME_PAUSE_MS = 60_000;
 const MIN_BACKOFF_MS = 5_000;
 const MAX_BACKOFF_MS = 600_000;
 
@@ -83,6 +85,8 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
 
   let stopping = false;
   let nudged = false;
+  /** After the welcome issue failed to build: leave its deliveries alone until then. */
+  let welcomePausedUntil = 0;
   let wake: (() => void) | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -145,7 +149,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
   const claim = async (): Promise<{ jobs: Job[]; welcomeMessage?: MessageTemplate }> => {
     const at = now();
     const jobs: Job[] = claimConfirmations(db, at, CLAIM).map((job) => ({ kind: 'confirmation', job }));
-    if (!welcome || !welcomeLog) return { jobs };
+    if (!welcome || !welcomeLog || Date.now() < welcomePausedUntil) return { jobs };
     const due = dueWelcomeDeliveries(db, welcome.campaignId, at, CLAIM);
     if (due.length === 0) return { jobs };
     let welcomeMessage: MessageTemplate;
@@ -153,6 +157,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
       welcomeMessage = await welcomeTemplate(at);
     } catch (error) {
       // The welcome file broke while serve runs: its deliveries wait (still pending) until it is fixed.
+      welcomePausedUntil = Date.now() + WELCOME_PAUSE_MS;
       emit({ kind: 'error', error });
       return { jobs };
     }
@@ -164,7 +169,9 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
 
   /** Sends the claimed jobs, `transport.connections` at a time at smtp.rate; returns the abort outcome if the server could not be used. */
   const deliver = async (transport: Transport, jobs: Job[], welcomeMessage: MessageTemplate | undefined): Promise<SmtpOutcome | undefined> => {
-    const limiter = new RateLimiter(config.smtp.rate, Math.max(1, transport.connections), Date.now());
+    // One bucket for the mailer's life: smtp.rate holds across rounds, not only within one.
+    limiter ??= new RateLimiter(config.smtp.rate, Math.max(1, transport.connections), Date.now());
+    const bucket = limiter;
     const results: ConfirmationResult[] = [];
     const unsent: Job[] = [];
     let aborted: SmtpOutcome | undefined;
@@ -175,7 +182,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
           unsent.push(next);
           continue;
         }
-        const wait = limiter.reserve(Date.now());
+        const wait = bucket.reserve(Date.now());
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const at = now();
         let message: OutgoingMessage;
@@ -220,7 +227,8 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
   };
 
   const untilNextDue = (): number => {
-    const dues = [nextConfirmationDue(db), welcome ? nextWelcomeDue(db, welcome.campaignId) : undefined].filter((d): d is string => d !== undefined);
+    const welcomeDue = welcome && Date.now() >= welcomePausedUntil ? nextWelcomeDue(db, welcome.campaignId) : undefined;
+    const dues = [nextConfirmationDue(db), welcomeDue].filter((d): d is string => d !== undefined);
     if (dues.length === 0) return pollMs;
     const wait = Math.min(...dues.map((d) => Date.parse(d))) - now().getTime();
     return Math.min(pollMs, Math.max(50, wait));
@@ -240,6 +248,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
 
   let lock: LockResult | undefined;
   let transport: Transport | undefined;
+  let limiter: RateLimiter | undefined;
   let backoffMs = 0;
 
   /** One round: claim what is due and send it, or wait. Returns the abort outcome when the SMTP server could not be used. */
@@ -274,20 +283,23 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
   const loop = async (): Promise<void> => {
     try {
       while (!stopping) {
-        let trouble: string | undefined;
+        let aborted: SmtpOutcome | undefined;
+        let failed = false;
         try {
-          const aborted = await round();
-          if (aborted) trouble = aborted.reply;
-          else backoffMs = 0;
+          aborted = await round();
         } catch (error) {
+          // A bug or a store that cannot be written: said once, then the same pause as for the server.
           emit({ kind: 'error', error });
-          trouble = (error as Error).message;
+          failed = true;
         }
-        if (trouble === undefined) continue;
+        if (!aborted && !failed) {
+          backoffMs = 0;
+          continue;
+        }
         await transport?.close();
         transport = undefined;
         backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoffMs * 2));
-        emit({ kind: 'smtp-unavailable', reply: trouble, retryInSeconds: backoffMs / 1000 });
+        if (aborted) emit({ kind: 'smtp-unavailable', reply: aborted.reply, retryInSeconds: backoffMs / 1000 });
         if (!stopping) await sleep(backoffMs);
       }
     } finally {
