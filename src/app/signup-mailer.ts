@@ -8,19 +8,22 @@ import { RateLimiter, retryDelaySeconds } from '../delivery/rate-limit.js';
 import type { OutgoingMessage, Transport } from '../delivery/transport.js';
 import type { ConfirmationEmail } from '../pipeline/confirmation-email.js';
 import type { Db } from '../store/db.js';
-import { DeliveryLog, markInterruptedUnknown } from '../store/deliveries.js';
+import { markInterruptedUnknown } from '../store/deliveries.js';
 import { acquireLock, type LockResult } from '../store/locks.js';
 import {
   claimConfirmations,
-  dueWelcomeDeliveries,
+  claimWelcomeDeliveries,
   markInterruptedConfirmations,
   nextConfirmationDue,
   nextWelcomeDue,
   recordConfirmationResults,
+  recordWelcomeResults,
   releaseConfirmations,
+  releaseWelcomeDeliveries,
   type ConfirmationJob,
   type ConfirmationResult,
   type WelcomeDelivery,
+  type WelcomeResult,
 } from '../store/signups.js';
 import { composeIssue } from './send-issue.js';
 import type { WelcomeCampaign } from './signup-welcome.js';
@@ -81,7 +84,6 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
   const now = options.now ?? (() => new Date());
   const emit = options.onEvent ?? (() => undefined);
   const pollMs = options.pollMs ?? 5_000;
-  const welcomeLog = welcome ? new DeliveryLog(db, welcome.campaignId, false) : undefined;
 
   let stopping = false;
   let nudged = false;
@@ -125,21 +127,16 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
     return { id: job.id, state: 'deferred', reply: outcome.reply, at, dueAt };
   };
 
-  const recordWelcome = (row: WelcomeDelivery, outcome: Settled, at: Date): void => {
-    const base = { id: row.id, code: outcome.code, reply: outcome.reply, at };
-    let state = outcome.kind;
-    let reply = outcome.reply;
-    let nextAttemptAt: Date | null = null;
+  const welcomeResult = (row: WelcomeDelivery, outcome: Settled, at: Date): WelcomeResult => {
+    const result: WelcomeResult = { id: row.id, state: outcome.kind, code: outcome.code, reply: outcome.reply, at, nextAttemptAt: null };
     if (outcome.kind === 'deferred') {
-      nextAttemptAt = new Date(at.getTime() + retryDelaySeconds(row.attempts, config.send.retryBaseSeconds, config.send.retryMaxSeconds) * 1000);
-      if (nextAttemptAt.getTime() - Date.parse(row.createdAt) > WELCOME_RETRY_MS) {
-        state = 'failed';
-        reply = `gave up after 48 hours of temporary failures: ${outcome.reply}`;
-        nextAttemptAt = null;
+      result.nextAttemptAt = new Date(at.getTime() + retryDelaySeconds(row.attempts, config.send.retryBaseSeconds, config.send.retryMaxSeconds) * 1000);
+      if (result.nextAttemptAt.getTime() - Date.parse(row.createdAt) > WELCOME_RETRY_MS) {
+        Object.assign(result, { state: 'failed', reply: `gave up after 48 hours of temporary failures: ${outcome.reply}`, nextAttemptAt: null });
       }
     }
-    welcomeLog?.record({ ...base, state, reply, nextAttemptAt });
-    emit({ kind: 'welcome', subscriberId: row.subscriberId, state, reply });
+    emit({ kind: 'welcome', subscriberId: row.subscriberId, state: result.state, reply: result.reply });
+    return result;
   };
 
   /** The welcome issue as it is now (a rebuild only when the file changed), composed with today's Date header. */
@@ -149,9 +146,9 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
   const claim = async (): Promise<{ jobs: Job[]; welcomeMessage?: MessageTemplate }> => {
     const at = now();
     const jobs: Job[] = claimConfirmations(db, at, CLAIM).map((job) => ({ kind: 'confirmation', job }));
-    if (!welcome || !welcomeLog || Date.now() < welcomePausedUntil) return { jobs };
-    const due = dueWelcomeDeliveries(db, welcome.campaignId, at, CLAIM);
-    if (due.length === 0) return { jobs };
+    if (!welcome || Date.now() < welcomePausedUntil) return { jobs };
+    const welcomeDue = nextWelcomeDue(db, welcome.campaignId);
+    if (welcomeDue === undefined || welcomeDue > at.toISOString()) return { jobs };
     let welcomeMessage: MessageTemplate;
     try {
       welcomeMessage = await welcomeTemplate(at);
@@ -161,9 +158,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
       emit({ kind: 'error', error });
       return { jobs };
     }
-    const { started } = welcomeLog.begin(due, now());
-    const byId = new Map(due.map((row) => [row.id, row]));
-    for (const row of started) jobs.push({ kind: 'welcome', row: { ...(byId.get(row.id) as WelcomeDelivery), attempts: row.attempts } });
+    for (const row of claimWelcomeDeliveries(db, welcome.campaignId, now(), CLAIM)) jobs.push({ kind: 'welcome', row });
     return { jobs, welcomeMessage };
   };
 
@@ -173,6 +168,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
     limiter ??= new RateLimiter(config.smtp.rate, Math.max(1, transport.connections), Date.now());
     const bucket = limiter;
     const results: ConfirmationResult[] = [];
+    const welcomeResults: WelcomeResult[] = [];
     const unsent: Job[] = [];
     let aborted: SmtpOutcome | undefined;
     const queue = [...jobs];
@@ -195,7 +191,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
           // This one address cannot be put into a message (it never can): it fails, the rest go on.
           const failed = { kind: 'failed' as const, code: undefined, reply: `not sent: ${(error as Error).message}` };
           if (next.kind === 'confirmation') results.push(confirmationResult(next.job, failed, at));
-          else recordWelcome(next.row, failed, at);
+          else welcomeResults.push(welcomeResult(next.row, failed, at));
           continue;
         }
         const outcome = await transport.send(message).catch((error: unknown): SmtpOutcome => ({ kind: 'abort', code: undefined, reply: (error as Error).message, fix: 'server' }));
@@ -209,20 +205,13 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
           const result = confirmationResult(next.job, settled, now());
           results.push(result);
           emit({ kind: 'confirmation', signupId: next.job.id, state: result.state, reply: result.reply });
-        } else recordWelcome(next.row, settled, now());
+        } else welcomeResults.push(welcomeResult(next.row, settled, now()));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, transport.connections) }, worker));
     recordConfirmationResults(db, results);
-    releaseConfirmations(
-      db,
-      unsent.flatMap((j) => (j.kind === 'confirmation' ? [j.job.id] : [])),
-    );
-    welcomeLog?.revert(
-      unsent.flatMap((j) => (j.kind === 'welcome' ? [j.row] : [])),
-      now(),
-    );
-    welcomeLog?.flush();
+    recordWelcomeResults(db, welcomeResults);
+    unclaim(unsent);
     return aborted;
   };
 
@@ -240,7 +229,8 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
       db,
       jobs.flatMap((j) => (j.kind === 'confirmation' ? [j.job.id] : [])),
     );
-    welcomeLog?.revert(
+    releaseWelcomeDeliveries(
+      db,
       jobs.flatMap((j) => (j.kind === 'welcome' ? [j.row] : [])),
       now(),
     );

@@ -24,7 +24,8 @@ export type ConsentEntry =
   | { kind: 'editor'; at: string }
   | { kind: 'other'; source: string | null; at: string };
 
-export interface SubscriberRecord extends Subscriber {
+export interface SubscriberRecord {
+  subscriber: Subscriber;
   consent: ConsentEntry[];
 }
 
@@ -50,7 +51,7 @@ export function showSubscriber(db: Db, email: string): SubscriberRecord | undefi
       confirmationEmail: { state: s.mailState, attempts: s.mailAttempts, sentAt: s.mailSentAt, reply: s.mailReply },
     });
   }
-  return { ...subscriber, consent };
+  return { subscriber, consent };
 }
 
 export interface PurgeReport extends PurgeOutcome {

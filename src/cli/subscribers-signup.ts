@@ -15,7 +15,7 @@ export function registerSignupSubcommands(subscribers: Command, parts: Subscribe
     .command('show')
     .description('Show one subscriber and their consent record: each sign-up (when, from which page, a hash of the IP, the promise shown, when confirmed) or the import that added them')
     .argument('<email>', 'their address')
-    .option('--json', 'print {id, email, name, status, source, created_at, updated_at, unsubscribed_at, consent: [...]}')
+    .option('--json', 'print {subscriber: {id, email, name, status, source, created_at, updated_at, unsubscribed_at}, consent: [...]}')
     .action(async (email: string, flags: { json?: boolean }) => {
       const { db } = await parts.openStore();
       const { showSubscriber } = await import('../app/signup-records.js');
@@ -48,7 +48,7 @@ export function registerSignupSubcommands(subscribers: Command, parts: Subscribe
     });
 }
 
-function describeRecord(record: SubscriberRecord): string {
+function describeRecord({ subscriber: record, consent }: SubscriberRecord): string {
   const lines = [
     record.email,
     `  name:          ${record.name ?? '-'}`,
@@ -58,8 +58,8 @@ function describeRecord(record: SubscriberRecord): string {
     `  updated:       ${record.updated_at}`,
     'consent:',
   ];
-  if (record.consent.length === 0) lines.push('  none on record');
-  for (const entry of record.consent) lines.push(...describeConsent(entry));
+  if (consent.length === 0) lines.push('  none on record');
+  for (const entry of consent) lines.push(...describeConsent(entry));
   return lines.join('\n');
 }
 

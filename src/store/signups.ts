@@ -1,6 +1,5 @@
 import type { SubscriberStatus } from '../core/subscriber-csv.js';
 import { statement, type Db } from './db.js';
-import type { Delivery } from './deliveries.js';
 import type { Subscriber } from './subscribers.js';
 
 /**
@@ -265,24 +264,93 @@ export function nextConfirmationDue(db: Db): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Welcome deliveries (rows of the send log, begun and recorded through DeliveryLog)
+// Welcome deliveries: rows of the send log (deliveries) under the welcome campaign, with its rules:
+// `sending` committed before the SMTP transaction, the result after it, an interrupted row
+// `unknown` (markInterruptedUnknown), never sent again.
 
-export type WelcomeDelivery = Delivery & { createdAt: string };
+export interface WelcomeDelivery {
+  id: number;
+  subscriberId: number | null;
+  email: string;
+  name: string | null;
+  messageId: string;
+  /** Including this one. */
+  attempts: number;
+  /** Where the row was before it was claimed: `pending` or `deferred`. */
+  state: 'pending' | 'deferred';
+  createdAt: string;
+}
 
-/** Pending and due deferred deliveries of the welcome campaign, oldest first. Nothing is changed. */
-export function dueWelcomeDeliveries(db: Db, campaignId: number, now: Date, limit: number): WelcomeDelivery[] {
-  return statement(
-    db,
-    `SELECT id, subscriber_id AS subscriberId, email, name, state, attempts, message_id AS messageId, created_at AS createdAt FROM deliveries
+/**
+ * Claims up to `limit` welcome deliveries that are due (pending, or deferred and past their retry
+ * time) and commits `sending` for them. One whose subscriber is no longer active is `skipped`.
+ */
+export function claimWelcomeDeliveries(db: Db, campaignId: number, now: Date, limit: number): WelcomeDelivery[] {
+  const at = now.toISOString();
+  return inSignupTransaction(db, () => {
+    const rows = statement(
+      db,
+      `SELECT id, subscriber_id AS subscriberId, email, name, message_id AS messageId, attempts, state, created_at AS createdAt FROM deliveries
         WHERE campaign_id = ? AND (state = 'pending' OR (state = 'deferred' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?`,
-  ).all(campaignId, now.toISOString(), limit) as WelcomeDelivery[];
+    ).all(campaignId, at, limit) as WelcomeDelivery[];
+    const start = statement(
+      db,
+      `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = @at
+        WHERE id = @id AND state = @state AND (SELECT status FROM subscribers WHERE id = deliveries.subscriber_id) = 'active'`,
+    );
+    const skip = statement(
+      db,
+      `UPDATE deliveries SET state = 'skipped', updated_at = @at,
+         last_reply = CASE WHEN subscriber_id IS NULL THEN 'subscriber removed before sending' ELSE 'subscriber ' || (SELECT status FROM subscribers WHERE id = deliveries.subscriber_id) || ' before sending' END
+        WHERE id = @id AND state = @state`,
+    );
+    const started: WelcomeDelivery[] = [];
+    for (const row of rows) {
+      if (start.run({ id: row.id, state: row.state, at }).changes === 1) started.push({ ...row, attempts: row.attempts + 1 });
+      else skip.run({ id: row.id, state: row.state, at });
+    }
+    return started;
+  });
+}
+
+export interface WelcomeResult {
+  id: number;
+  state: 'sent' | 'deferred' | 'failed' | 'unknown';
+  code: number | undefined;
+  reply: string;
+  at: Date;
+  /** For `deferred`: when to try again. */
+  nextAttemptAt: Date | null;
+}
+
+export function recordWelcomeResults(db: Db, results: readonly WelcomeResult[]): void {
+  if (results.length === 0) return;
+  const write = statement(
+    db,
+    `UPDATE deliveries SET state = @state, last_code = @code, last_reply = @reply, updated_at = @at, next_attempt_at = @next,
+       sent_at = CASE WHEN @state = 'sent' THEN @at ELSE sent_at END
+     WHERE id = @id AND state = 'sending'`,
+  );
+  inSignupTransaction(db, () => {
+    for (const r of results) write.run({ id: r.id, state: r.state, code: r.code ?? null, reply: r.reply.slice(0, 1000), at: r.at.toISOString(), next: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null });
+  });
+}
+
+/** Welcome deliveries claimed but never handed to the server: back where they were, attempt not counted. */
+export function releaseWelcomeDeliveries(db: Db, rows: readonly WelcomeDelivery[], now: Date): void {
+  if (rows.length === 0) return;
+  const back = statement(db, "UPDATE deliveries SET state = @state, attempts = attempts - 1, updated_at = @at WHERE id = @id AND state = 'sending'");
+  inSignupTransaction(db, () => {
+    for (const row of rows) back.run({ id: row.id, state: row.state, at: now.toISOString() });
+  });
 }
 
 /** When the next welcome delivery is due (ISO), if any. */
 export function nextWelcomeDue(db: Db, campaignId: number): string | undefined {
   return (
-    statement(db, "SELECT MIN(CASE state WHEN 'pending' THEN created_at ELSE next_attempt_at END) AS due FROM deliveries WHERE campaign_id = ? AND state IN ('pending', 'deferred')")
-      .get(campaignId) as { due: string | null }
+    statement(db, "SELECT MIN(CASE state WHEN 'pending' THEN created_at ELSE next_attempt_at END) AS due FROM deliveries WHERE campaign_id = ? AND state IN ('pending', 'deferred')").get(campaignId) as {
+      due: string | null;
+    }
   ).due ?? undefined;
 }
 

@@ -209,7 +209,7 @@ describe('purge-pending and the consent record', () => {
     project.clock.advance(HOUR);
     confirmSignup(project.db, SECRET, tokenOf(report?.signupId as number), project.clock.now);
     const record = showSubscriber(project.db, 'Reader@example.com');
-    expect(record?.status).toBe('active');
+    expect(record?.subscriber.status).toBe('active');
     expect(record?.consent).toEqual([
       expect.objectContaining({ kind: 'signup', sourcePage: 'https://fintechweekly.example/', promise: PROMISE, requestedAt: '2026-12-02T03:00:00.000Z', confirmedAt: '2026-12-02T04:00:00.000Z' }),
     ]);
