@@ -47,9 +47,10 @@ const ARCHIVE_HEADERS = { ...BASE_HEADERS, 'Cache-Control': 'public, max-age=300
 const SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * The unsubscribe endpoint, the web archive and (with `signup`) the sign-up form. GET never changes anything (mail scanners and link
- * previews fetch every URL in a message); only a POST with List-Unsubscribe=One-Click (RFC 8058,
- * or the confirmation page's button, which posts the same field) unsubscribes.
+ * The unsubscribe endpoint, the web archive and (with `signup`) the sign-up form. GET never
+ * changes anything (mail scanners and link previews fetch every URL in a message); only a POST
+ * with List-Unsubscribe=One-Click (RFC 8058, or the confirmation page's button, which posts the
+ * same field) unsubscribes.
  */
 export function createArchiveServer(options: ServeOptions): Server {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

@@ -51,7 +51,8 @@ function screenshotsDir(): string {
   return dir;
 }
 
-describe('sign-up through the serve process', () => {
+// Each case spawns serve (and Chromium) on a machine that other work shares: more than the default minute.
+describe('sign-up through the serve process', { timeout: 180_000 }, () => {
   it('a reader fills in the form in Chromium at 375 px, gets the email, opens the link, presses the button, and is active', async () => {
     const { sink, project } = await setup();
     const server = await serve(project);
