@@ -14,4 +14,5 @@ if (existsSync(sendBench)) {
   await benchSend();
 }
 await import('./import.js').then(async ({ benchImport }) => (process.stdout.write('\n'), await benchImport()));
+await (await import('./signup.js')).benchSignup();
 await (await import('./bounces.js')).benchBounces();

@@ -4,9 +4,10 @@ import type { Subscriber } from '../store/subscribers.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
 import { writeChunks } from './write-chunks.js';
+import { registerSignupSubcommands } from './subscribers-signup.js';
 
 // Kept here rather than imported from src/core, so that `--help` loads nothing but commander.
-const STATUSES: readonly SubscriberStatus[] = ['active', 'unsubscribed', 'bounced'];
+const STATUSES: readonly SubscriberStatus[] = ['active', 'pending', 'unsubscribed', 'bounced'];
 const statusOption = (what: string) => new Option('--status <status>', `only ${what} with this status`).choices(STATUSES);
 
 export function registerSubscribers(program: Command): void {
@@ -63,25 +64,6 @@ export function registerSubscribers(program: Command): void {
     });
 
   subscribers
-    .command('show')
-    .description("One subscriber's status and their history of bounces and complaints")
-    .argument('<email>', 'their address')
-    .option('--json', 'print {subscriber, bounces: [{at, issue, kind, class, status, reason, diagnostic, decision, messageKey}]}')
-    .action(async (email: string, flags: { json?: boolean }) => {
-      const { showSubscriber } = await import('../app/show-subscriber.js');
-      const { subscriber, bounces } = await showSubscriber(settings(), { email });
-      const out = createOutput({ json: flags.json });
-      out.result({ subscriber, bounces });
-      const reason = subscriber.status_reason;
-      out.print(`${describe(subscriber)}: ${subscriber.status}${reason ? ` (${reason})` : ''}; on the list since ${subscriber.created_at}${subscriber.unsubscribed_at ? `, ${subscriber.status} since ${subscriber.unsubscribed_at}` : ''}`);
-      if (bounces.length === 0) out.print('no bounces or complaints');
-      for (const b of bounces) {
-        const what = b.kind === 'complaint' ? 'complaint' : `${b.class} bounce ${b.status ?? ''} ${b.reason}`;
-        out.print(`  ${b.at}  ${b.issue}  ${what}  -> ${b.decision}${b.diagnostic ? `\n      ${b.diagnostic}` : ''}\n      bounce message: ${b.messageKey}`);
-      }
-    });
-
-  subscribers
     .command('import')
     .description('Import a CSV file: an email column, optional name (or first and last name) and status; exports from Mailchimp, Substack, Kit, listmonk and Buttondown work as they are')
     .argument('<file>', 'the CSV file (UTF-8; comma, semicolon or tab separated; any size)')
@@ -114,8 +96,10 @@ export function registerSubscribers(program: Command): void {
       const counts = await listSubscribers(settings(), { status: flags.status }, (rows) => writeChunks(flags.json ? jsonArray(rows) : textLines(rows)));
       if (flags.json) return;
       // On stderr, so that `list > file` holds nothing but the list.
-      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
+      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.pending} pending, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
     });
+
+  registerSignupSubcommands(subscribers);
 }
 
 function describe(subscriber: Subscriber): string {

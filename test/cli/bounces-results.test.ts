@@ -46,12 +46,12 @@ describe('bounces in dispatch, status and subscribers', () => {
 
     const show = cli(['subscribers', 'show', 'gone@example.com']);
     expect(show.code).toBe(0);
-    expect(show.stdout).toMatch(/gone@example\.com: bounced \(hard-bounce\)/);
+    expect(show.stdout).toMatch(/status: +bounced \(hard-bounce\)/);
     expect(show.stdout).toMatch(/issue-1 {2}hard bounce 5\.1\.1 user-unknown {2}-> bounced/);
     expect(show.stdout).toMatch(/Recipient address rejected: User unknown/);
     const shown = JSON.parse(cli(['subscribers', 'show', 'angry@example.com', '--json']).stdout) as { subscriber: { status: string }; bounces: { kind: string; decision: string }[] };
     expect(shown).toMatchObject({ subscriber: { status: 'unsubscribed' }, bounces: [{ kind: 'complaint', decision: 'unsubscribed' }] });
-    expect(cli(['subscribers', 'show', 'fine@example.com']).stdout).toMatch(/no bounces or complaints/);
+    expect(cli(['subscribers', 'show', 'fine@example.com']).stdout).toMatch(/bounces and complaints:\n {2}none/);
 
     expect(cli(['subscribers', 'list', '--status', 'bounced']).stdout.trim().split('\n')).toEqual([expect.stringMatching(/^gone@example\.com\tbounced/)]);
 
