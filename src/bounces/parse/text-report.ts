@@ -123,7 +123,8 @@ export function isSystemAddress(address: string): boolean {
 export function diagnosticText(text: string): string {
   return text
     .replace(/\b(?:host|server) [^\s]+ ?\[[0-9a-f.:]+\] said:\s*/gi, '')
-    .replace(/\(in reply to [^)]*\)/gi, '')
+    // The command a reply answered is kept only for MAIL FROM: a rejection there is about the sender.
+    .replace(/\(in reply to (?!mail from)[^)]*\)/gi, '')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 1000);
