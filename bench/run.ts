@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, one after the other, so their figures come from the same
- * machine state. The send benchmark joins when bench/send.ts exists.
+ * machine state. The send benchmark joins when bench/send.ts exists; the import benchmark comes last.
  */
 import { existsSync } from 'node:fs';
 import { benchBuild } from './build.js';
@@ -13,3 +13,4 @@ if (existsSync(sendBench)) {
   process.stdout.write('\n');
   await benchSend();
 }
+await import('./import.js').then(async ({ benchImport }) => (process.stdout.write('\n'), await benchImport()));

@@ -1,7 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectDir, repo, runCli } from '../helpers/run-cli.js';
+import { recordSend } from '../helpers/send-log.js';
 
 const dir = projectDir('fw-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,5 +28,17 @@ describe('the fintechweekly command', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--no-such-flag'");
     expect(run(['send']).code).toBe(2);
+  });
+
+  it('--help, status, subscribers list and schedule list load neither MJML, the check tools nor nodemailer', () => {
+    cpSync(path.join(repo, 'issues'), path.join(dir, 'issues'), { recursive: true });
+    recordSend(path.join(dir, 'store', 'fintechweekly.db'), 'klarna', 'issues/2026-11-27-klarna-phk-ai-resesi.md');
+    const heavy = /\/node_modules\/(mjml[^/]*|nodemailer|playwright-core|doiuse-email|mailauth)\/|\/src\/check\/tools\//;
+    for (const args of [['--help'], ['status', 'klarna'], ['subscribers', 'list'], ['schedule', 'list']]) {
+      const result = runCli(dir, args, { recordModules: true });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.modules.some((url) => url.includes('/lib/src/cli/main.js')), args.join(' ')).toBe(true);
+      expect(result.modules.filter((url) => heavy.test(url)), args.join(' ')).toEqual([]);
+    }
   });
 });
