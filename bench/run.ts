@@ -14,3 +14,4 @@ if (existsSync(sendBench)) {
   await benchSend();
 }
 await import('./import.js').then(async ({ benchImport }) => (process.stdout.write('\n'), await benchImport()));
+await (await import('./signup.js')).benchSignup();

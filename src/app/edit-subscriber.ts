@@ -44,7 +44,7 @@ function found(email: string, change: subscriberStore.StatusChange): Subscriptio
 
 const storedForm = (email: string) => email.trim().toLowerCase();
 
-function notOnList(email: string): FintechWeeklyError {
+export function notOnList(email: string): FintechWeeklyError {
   return new FintechWeeklyError(`${storedForm(email)} is not on the subscriber list`, {
     exitCode: EXIT.error,
     hint: 'Check the spelling; "fintechweekly subscribers list" shows everyone.',

@@ -4,9 +4,10 @@ import type { Subscriber } from '../store/subscribers.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
 import { writeChunks } from './write-chunks.js';
+import { registerSignupSubcommands } from './subscribers-signup.js';
 
 // Kept here rather than imported from src/core, so that `--help` loads nothing but commander.
-const STATUSES: readonly SubscriberStatus[] = ['active', 'unsubscribed', 'bounced'];
+const STATUSES: readonly SubscriberStatus[] = ['active', 'pending', 'unsubscribed', 'bounced'];
 const statusOption = (what: string) => new Option('--status <status>', `only ${what} with this status`).choices(STATUSES);
 
 export function registerSubscribers(program: Command): void {
@@ -88,8 +89,10 @@ export function registerSubscribers(program: Command): void {
       const counts = await listSubscribers(settings(), { status: flags.status }, (rows) => writeChunks(flags.json ? jsonArray(rows) : textLines(rows)));
       if (flags.json) return;
       // On stderr, so that `list > file` holds nothing but the list.
-      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
+      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.pending} pending, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
     });
+
+  registerSignupSubcommands(subscribers);
 }
 
 function describe(subscriber: Subscriber): string {

@@ -9,6 +9,21 @@ const color = z.string().regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/, 'must be a 
 export const LANGS = ['id', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
+/** The sign-up form of `serve` (docs/signup.md). */
+const signupSchema = z
+  .object({
+    /** Off: serve answers no /subscribe or /confirm, and needs no SMTP server. */
+    enabled: z.boolean().default(true),
+    /** A Markdown issue file (relative to the project) mailed once to each reader when they confirm. */
+    welcome: z.string().min(1).optional(),
+    /** How long a confirmation link works. */
+    confirmHours: z.number().positive().max(720).default(48),
+    /** Sign-ups accepted from one IP address (an IPv6 /64) per 10 minutes. */
+    perIpPer10Minutes: z.number().int().min(1).max(10_000).default(5),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     brand: z
@@ -124,9 +139,15 @@ export const configSchema = z
     serve: z
       .object({
         port: z.number().int().min(0).max(65535).default(8080),
+        /**
+         * Reverse proxies in front of serve: false (none: the socket's address is the reader's), true (one),
+         * or how many. Only then is X-Forwarded-For read, from the right, that many entries deep.
+         */
+        trustProxy: z.union([z.boolean(), z.number().int().min(1).max(10)], { error: 'must be true, false or the number of proxies (1-10)' }).default(false),
       })
       .strict()
       .prefault({}),
+    signup: signupSchema,
   })
   .strict();
 

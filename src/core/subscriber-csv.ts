@@ -13,8 +13,11 @@ import { normalizeEmail, normalizeName } from './message/address.js';
  * csv-parse's streaming parser (with subscriberCsvOptions) to a SubscriberCsvReader, one at a time.
  * Nothing here keeps a row once it is returned; duplicates inside a file are the store's to find.
  */
-export const SUBSCRIBER_STATUSES = ['active', 'unsubscribed', 'bounced'] as const;
+export const SUBSCRIBER_STATUSES = ['active', 'pending', 'unsubscribed', 'bounced'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+/** `pending` (signed up, not confirmed) is only ever reached through the sign-up form: nobody agreed yet. */
+export const IMPORTABLE_STATUSES = ['active', 'unsubscribed', 'bounced'] as const satisfies readonly SubscriberStatus[];
+export type ImportableStatus = (typeof IMPORTABLE_STATUSES)[number];
 
 export interface CsvSubscriberRow {
   /** Line in the file where the row starts (1 = the first line). */
@@ -22,7 +25,7 @@ export interface CsvSubscriberRow {
   email: string;
   name: string | undefined;
   /** From the file's status columns; undefined when it has none or the cells are empty. */
-  status: SubscriberStatus | undefined;
+  status: ImportableStatus | undefined;
 }
 
 export interface CsvRejectedRow {
@@ -88,7 +91,7 @@ const EXACT_NAMES: Partial<Record<ColumnRole, string>> = { status: 'state' };
 // Every tool's words for "still receives the newsletter", "left" and "mail to them bounces".
 // A row marked as left is stored unsubscribed, so that a migration never mails anyone who left
 // the old tool; never-confirmed sign-ups (Kit "inactive", Buttondown "unactivated") count as left.
-const STATUS_WORDS: Record<string, SubscriberStatus> = {
+const STATUS_WORDS: Record<string, ImportableStatus> = {
   active: 'active',
   subscribed: 'active',
   enabled: 'active', // listmonk
@@ -260,8 +263,11 @@ export class SubscriberCsvReader {
     if (!name.ok) return rejected(line, `${email.email}: ${name.reason}`);
     const rawStatus = cell(columns.status).trim().toLowerCase();
     const listed = rawStatus === '' ? undefined : STATUS_WORDS[rawStatus];
+    if (rawStatus === 'pending') {
+      return rejected(line, `${email.email}: status "pending" is a sign-up that was never confirmed; it cannot be imported (leave the row out, or let them sign up again)`);
+    }
     if (rawStatus !== '' && !listed) {
-      return rejected(line, `${email.email}: status "${rawStatus}" is not one of ${SUBSCRIBER_STATUSES.join(', ')}`);
+      return rejected(line, `${email.email}: status "${rawStatus}" is not one of ${IMPORTABLE_STATUSES.join(', ')}`);
     }
     let status = listed;
     if (status === undefined || status === 'active') {

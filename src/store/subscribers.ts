@@ -1,7 +1,7 @@
 import { normalizeEmail, normalizeName } from '../core/message/address.js';
 import { FintechWeeklyError } from '../core/errors.js';
 import type { CsvSubscriberRow, SubscriberStatus } from '../core/subscriber-csv.js';
-import type { Db } from './db.js';
+import { statement, type Db } from './db.js';
 
 /**
  * The subscriber list. Addresses are stored trimmed and lower-cased (normalizeEmail), so every
@@ -13,7 +13,7 @@ export interface Subscriber {
   email: string;
   name: string | null;
   status: SubscriberStatus;
-  /** 'cli', 'import:<file name>' or 'serve'. */
+  /** 'cli', 'import:<file name>' or 'signup' (the form of serve). */
   source: string | null;
   created_at: string;
   updated_at: string;
@@ -35,7 +35,7 @@ export function getSubscriberById(db: Db, id: number): Subscriber | undefined {
 }
 
 export function getSubscriberByEmail(db: Db, email: string): Subscriber | undefined {
-  return db.prepare('SELECT * FROM subscribers WHERE email = ?').get(lookupKey(email)) as Subscriber | undefined;
+  return statement(db, 'SELECT * FROM subscribers WHERE email = ?').get(lookupKey(email)) as Subscriber | undefined;
 }
 
 /** Adds an active subscriber; throws a FintechWeeklyError for a bad address or name, or one already on the list. */
@@ -109,7 +109,7 @@ export function firstSubscriber(db: Db, status: SubscriberStatus): Subscriber | 
 }
 
 export function countSubscribers(db: Db): SubscriberCounts {
-  const counts: SubscriberCounts = { active: 0, unsubscribed: 0, bounced: 0, total: 0 };
+  const counts: SubscriberCounts = { active: 0, pending: 0, unsubscribed: 0, bounced: 0, total: 0 };
   for (const row of db.prepare('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all() as { status: SubscriberStatus; n: number }[]) {
     counts[row.status] = row.n;
     counts.total += row.n;

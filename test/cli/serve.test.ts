@@ -1,8 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONE_CLICK, raw } from '../helpers/raw-request.js';
+import { startServe as startProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { address, ISSUE, sendProject, type SendProject } from './send-project.js';
 
@@ -20,20 +20,10 @@ async function setup(subscribers: number): Promise<{ sink: SmtpSink; project: Se
 }
 
 /** Starts `serve --port 0` and waits for the line that says where it listens. */
-async function startServe(project: SendProject, env?: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess; log: () => string }> {
-  const child = project.spawn(['serve', '--port', '0'], env);
-  let output = '';
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-      const match = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-  cleanups.push(() => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.on('close', () => resolve()), child.kill('SIGTERM')))));
-  return { base, child, log: () => output };
+async function startServe(project: SendProject, env?: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const serve = await startProcess(() => project.spawn(['serve', '--port', '0'], env));
+  cleanups.push(() => void serve.stop());
+  return serve;
 }
 
 const statusOf = (project: SendProject, email: string) => project.sql<{ status: string }>('SELECT status FROM subscribers WHERE email = ?', email)[0]?.status;

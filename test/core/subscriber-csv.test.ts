@@ -89,6 +89,12 @@ describe('reading subscriber CSV (SubscriberCsvReader)', () => {
     expect(result.rejected).toEqual([{ line: 4, reason: 'c@example.com: status "gone" is not one of active, unsubscribed, bounced' }]);
   });
 
+  it('refuses "pending" (a sign-up nobody confirmed) and says why', () => {
+    const result = parseSubscriberCsv('email,status\na@example.com,Pending\nb@example.com,active\n', 'list.csv');
+    expect(result.rows.map((r) => r.email)).toEqual(['b@example.com']);
+    expect(result.rejected).toEqual([{ line: 2, reason: expect.stringContaining('a@example.com: status "pending" is a sign-up that was never confirmed') }]);
+  });
+
   it('refuses a file without an email column, naming the file and the columns it found', () => {
     expect(parseError('mail,name\na@example.com,A\n')).toBe('list.csv:1: the header row has no "email" column (found: "mail", "name")');
   });

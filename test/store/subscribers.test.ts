@@ -52,7 +52,7 @@ describe('add, remove, unsubscribe, resubscribe', () => {
     expect(jane).toMatchObject({ email: 'jane@example.com', name: 'Jane', status: 'active', source: 'cli', unsubscribed_at: null });
     expect(getSubscriberById(db, jane.id)?.email).toBe('jane@example.com');
     expect(() => addSubscriber(db, { email: 'JANE@example.com' })).toThrow('jane@example.com is already on the list (status: active)');
-    expect(countSubscribers(db)).toEqual({ active: 1, unsubscribed: 0, bounced: 0, total: 1 });
+    expect(countSubscribers(db)).toEqual({ active: 1, pending: 0, unsubscribed: 0, bounced: 0, total: 1 });
   });
 
   it('refuses an invalid address or a name with a line break, storing nothing', () => {
