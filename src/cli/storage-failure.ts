@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * A full disk, a read-only store or a locked database is not a bug: the editor can fix it, and
  * nothing was lost (SQLite rolls back whatever was not committed, build writes dist/ all or
@@ -13,7 +15,7 @@ export interface StorageFailure {
   kind: 'full' | 'read-only' | 'locked';
   /** SQLITE_FULL, ENOSPC, ... */
   code: string;
-  /** The file the system named; SQLite's errors name none (it is the store). */
+  /** The file being written, when the system (or the code that wrapped its error) named it; undefined for the store. */
   path: string | undefined;
 }
 
@@ -25,11 +27,15 @@ const KINDS: [RegExp, StorageFailure['kind']][] = [
 
 /** The storage failure behind an error (or behind its causes), if there is one. */
 export function storageFailure(error: unknown): StorageFailure | undefined {
+  // A wrapper (a FintechWeeklyError naming its file) may carry the file, its cause the code.
+  let located: string | undefined;
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, path } = e as { code?: unknown; path?: unknown };
+    const { code, path: file, file: named } = e as { code?: unknown; path?: unknown; file?: unknown };
+    located ??= typeof file === 'string' ? file : typeof named === 'string' ? named : undefined;
     if (typeof code !== 'string') continue;
     const kind = KINDS.find(([pattern]) => pattern.test(code))?.[1];
-    if (kind) return { kind, code, path: typeof path === 'string' ? path : undefined };
+    // SQLite's errors are the store's (it names no file); the system's name one, or their wrapper does.
+    if (kind) return { kind, code, path: code.startsWith('SQLITE_') ? undefined : located };
   }
   return undefined;
 }
@@ -39,7 +45,8 @@ export function storageFailure(error: unknown): StorageFailure | undefined {
  * carry on, e.g. "run `fintechweekly send ISSUE --yes` again".
  */
 export function describeStorageFailure(failure: StorageFailure, store: string, then: string): string {
-  const where = failure.path ?? store;
+  // A system error names the file being written (often a temporary one): name its folder.
+  const where = failure.path ? path.dirname(failure.path) : failure.code.startsWith('SQLITE_') ? store : 'a folder this command writes to';
   if (failure.kind === 'full') return `the disk holding ${where} is full (${failure.code}); nothing was lost: free some space on it, then ${then}.`;
   if (failure.kind === 'read-only') {
     const fix = failure.path ? 'make it writable' : 'make it and its folder writable (or point FINTECHWEEKLY_DB at a writable place)';
