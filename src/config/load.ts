@@ -91,5 +91,5 @@ export function readConfigFile(file: string): Config {
     const key = formatPath(keyPath);
     return `${rel}${line}: ${key ? `${key}: ` : ''}${message}`;
   });
-  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See "Configuration" in README.md for every key and its type.' });
+  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See docs/reference.md ("Configuration file") for every key and its type.' });
 }
