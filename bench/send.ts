@@ -274,7 +274,7 @@ async function sampleContent(): Promise<{ html: string; text: string; subject: s
   const dir = await makeProject(1, 1);
   try {
     const { loadSettings } = await import('../src/config/load.js');
-    const { composeIssue } = await import('../src/app/send-issue.js');
+    const { composeIssue } = await import('../src/pipeline/compose-issue.js');
     const { personalizeMessage } = await import('../src/core/message/compose.js');
     const settings = loadSettings({ cwd: dir, env: {} });
     const { built, template } = await composeIssue(settings, ISSUE, { now: new Date() });

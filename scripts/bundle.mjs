@@ -7,8 +7,8 @@
  * - Code splitting: each `await import()` in the commands stays a file of its own, loaded only when
  *   that code runs, so `--help` loads commander and the command definitions, `subscribers list`
  *   adds the store, and only `build` loads the renderer and MJML.
- * - Two entry points: the CLI and the MJML worker (src/pipeline/mjml-worker.ts), which
- *   mjml-compiler.ts starts as `./mjml-worker.js` beside itself: every output is in one folder.
+ * - Entry points: the CLI, and each worker thread's file (the MJML compiler's, the CSV import's),
+ *   found where it is started (below): every output is in one folder.
  * - lib/bundle/meta.json (esbuild's metafile) says which source modules each file holds; the
  *   tests' module recorder (test/helpers/run-cli.ts) uses it to tell which modules a command loaded.
  * - Source maps without the sources' text: src/cli/source-mapped-stacks.ts turns stack frames
@@ -19,12 +19,15 @@
  * - playwright-core: requires optional packages it does not ship (chromium-bidi) and reads its
  *   own files (browsers.json, injected scripts) at run time;
  * - typescript: cosmiconfig (under MJML's htmlnano) requires it only to read a TypeScript config
- *   file, which fintechweekly never asks for.
+ *   file, which fintechweekly never asks for;
+ * - imapflow: its logger, pino, starts transport threads from files of its own package (found
+ *   through __dirname, which a bundle does not have). fintechweekly turns that logger off, but an
+ *   IMAP scan waits on the network anyway: nothing to gain from bundling it.
  * MJML is bundled into the worker's files: its 680 CommonJS files cost more to find and compile one
  * by one than MJML takes to compile an issue. What it reads at run time is the project's own files
  * (`mj-include`, a `.mjmlconfig` in the current folder), not its package's.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,9 +84,29 @@ const noEsprimaForJsYaml = {
   },
 };
 
+/**
+ * Worker threads are started as `new Worker(new URL('./name.js', import.meta.url))`: each such
+ * file becomes an entry point of its own name, beside the chunk that starts it (all outputs share
+ * one folder). A module that starts itself (`new URL(import.meta.url)`) needs nothing: its worker
+ * loads the file its code is in.
+ */
+async function workerEntryPoints() {
+  const entries = {};
+  for (const file of await readdir(path.join(root, 'src'), { recursive: true })) {
+    if (!file.endsWith('.ts')) continue;
+    const source = await readFile(path.join(root, 'src', file), 'utf8');
+    for (const [, name] of source.matchAll(/new Worker\(new URL\('\.\/([\w-]+)\.js', import\.meta\.url\)/g)) {
+      const entry = path.posix.join('src', path.dirname(file).split(path.sep).join('/'), `${name}.ts`);
+      if (entries[name] && entries[name] !== entry) throw new Error(`two workers named ${name}: ${entries[name]} and ${entry}`);
+      entries[name] = entry;
+    }
+  }
+  return entries;
+}
+
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', 'mjml-worker': 'src/pipeline/mjml-worker.ts' },
+  entryPoints: { main: 'src/cli/main.ts', ...(await workerEntryPoints()) },
   outdir,
   bundle: true,
   splitting: true,
@@ -94,7 +117,7 @@ const result = await build({
   sourcemap: 'linked',
   sourcesContent: false,
   metafile: true,
-  external: ['better-sqlite3', 'playwright-core', 'typescript'],
+  external: ['better-sqlite3', 'playwright-core', 'typescript', 'imapflow'],
   plugins: [zodNamespaceImport, yamlModuleBuild, noEsprimaForJsYaml],
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -1,12 +1,29 @@
 import type { Settings } from '../config/load.js';
-import { personalizeMessage } from '../core/message/compose.js';
+import { requireUnsubscribeSecret } from '../config/unsubscribe-secret.js';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
+import { personalizeMessage } from '../core/message/compose.js';
 import { testMessageId } from '../core/message/message-id.js';
 import { PREVIEW_TOKEN } from '../core/message/placeholders.js';
 import type { SmtpOutcome } from '../core/smtp-reply.js';
-import { ABORT_HINTS, composeIssue, openTransport, requireSecret } from './send-issue.js';
+import { ABORT_HINTS, openTransport, type Transport } from '../delivery/transport.js';
+import { composeIssue } from '../pipeline/compose-issue.js';
 
-export interface TestSendResult {
+export interface TestSendInput {
+  /** The issue file or its slug. */
+  ref: string;
+  /** Checked addresses; default config test.recipients. */
+  to?: string[] | undefined;
+  /** Write .eml files into this folder instead of sending. */
+  outbox?: string | undefined;
+}
+
+export interface TestSendDeps {
+  /** Default: the configured SMTP server, or the --outbox folder. */
+  openTransport?: () => Promise<Transport>;
+  now: () => Date;
+}
+
+export interface TestSendReport {
   slug: string;
   subject: string;
   destination: string;
@@ -18,16 +35,16 @@ export interface TestSendResult {
  * Not a delivery: nothing is written to the send log, and the unsubscribe link carries the
  * preview token, which unsubscribes nobody.
  */
-export async function sendTest(settings: Settings, ref: string, options: { to?: string[]; outbox?: string | undefined; now?: Date }): Promise<TestSendResult> {
-  requireSecret(settings);
-  const recipients = options.to?.length ? options.to : settings.config.test.recipients;
+export async function sendTest(settings: Settings, input: TestSendInput, deps: TestSendDeps): Promise<TestSendReport> {
+  requireUnsubscribeSecret(settings);
+  const recipients = input.to?.length ? input.to : settings.config.test.recipients;
   if (!recipients.length) {
     throw new UsageError('no test recipients: add --to ADDRESS or set test.recipients in fintechweekly.config.yaml');
   }
-  const now = options.now ?? new Date();
-  const { built, template } = await composeIssue(settings, ref, { test: true, now });
-  const transport = await openTransport(settings, options.outbox);
-  const results: TestSendResult['results'] = [];
+  const now = deps.now();
+  const { built, template } = await composeIssue(settings, input.ref, { test: true, now });
+  const transport = await (deps.openTransport ?? (() => openTransport(settings, input.outbox)))();
+  const results: TestSendReport['results'] = [];
   try {
     for (const to of recipients) {
       const message = personalizeMessage(template, { email: to, messageId: testMessageId(built.slug, to, settings.config.sender.fromEmail, now.getTime().toString(36)), token: PREVIEW_TOKEN });

@@ -52,7 +52,7 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
   }
 
   step('building and composing the message');
-  const { composeIssue } = await import('../app/send-issue.js');
+  const { composeIssue } = await import('../pipeline/compose-issue.js');
   const { built, template } = await composeIssue(settings, ref, { now: options.now });
   const sample = SAMPLE_SUBSCRIBER;
   const { raw } = personalizeMessage(template, {

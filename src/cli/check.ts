@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CheckReport } from '../check/run-checks.js';
+import type { CheckIssueReport } from '../app/check-issue.js';
 import type { CheckStatus } from '../check/rules/result.js';
 import { EXIT } from '../core/errors.js';
 import { settings } from './context.js';
@@ -26,25 +26,23 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the report as JSON on stdout')
     .option('--screenshots <dir>', 'save the 600 px and 375 px renderings as PNG files in this folder')
     .option('--dns', 'also look up the From domain\'s SPF, DKIM and DMARC records (uses the network)')
-    .addHelpText('after', '\nExit code 0 when no check fails (warnings allowed), 1 otherwise. See README "check" for what each check means.')
+    .addHelpText('after', '\nExit code 0 when no check fails (warnings allowed), 1 otherwise. See docs/checking.md for what each check means.')
     .action(async (ref: string, flags: CheckFlags) => {
       const out = createOutput({ json: flags.json });
-      const { runChecks } = await import('../check/run-checks.js');
-      const report = await runChecks(settings(), ref, {
-        env: process.env,
-        now: new Date(),
-        screenshotsDir: flags.screenshots ? path.resolve(flags.screenshots) : undefined,
-        dns: flags.dns ?? false,
-        onStep: (message) => out.info(`${message}...`),
-      });
+      const { checkIssue } = await import('../app/check-issue.js');
+      const report = await checkIssue(
+        settings(),
+        { ref, screenshotsDir: flags.screenshots ? path.resolve(flags.screenshots) : undefined, dns: flags.dns ?? false },
+        { env: process.env, now: () => new Date(), onStep: (message) => out.info(`${message}...`) },
+      );
       for (const note of report.notes) out.warn(note);
-      out.result({ slug: report.slug, file: report.file, subject: report.subject, ok: !report.failed, counts: report.counts, results: report.results, notes: report.notes, screenshots: report.screenshots });
+      out.result(report);
       printReport(out, report);
-      if (report.failed) process.exitCode = EXIT.error;
+      if (!report.ok) process.exitCode = EXIT.error;
     });
 }
 
-function printReport(out: Output, report: CheckReport): void {
+function printReport(out: Output, report: CheckIssueReport): void {
   const width = Math.max(...report.results.map((r) => r.title.length));
   const lines = [`${out.paint('bold', report.slug)}: "${report.subject}"`];
   for (const result of report.results) {

@@ -1,24 +1,14 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
+import { EXIT } from '../core/errors.js';
 import { describeInstant } from '../core/schedule-time.js';
-import type { SendProgress, SendSummary } from '../app/send-issue.js';
-import type { DueCampaign } from '../store/schedule.js';
+import type { DispatchEvent, DispatchReport } from '../app/dispatch.js';
+import type { SendEvent } from '../app/send-issue.js';
 import { settings } from './context.js';
 
 /**
  * `dispatch`, for cron: sends what is due and exits. Written for a log file: every line starts
  * with a timestamp, no colour, no progress bar, whether or not a terminal is attached.
  */
-
-interface CampaignReport {
-  slug: string;
-  reason: DueCampaign['reason'];
-  outcome: 'sent' | 'incomplete' | 'busy' | 'error';
-  summary?: SendSummary;
-  error?: string;
-}
-
 export function registerDispatch(program: Command): void {
   program
     .command('dispatch')
@@ -34,107 +24,85 @@ export function registerDispatch(program: Command): void {
 
       const project = settings();
       const zone = project.config.timezone;
-      const { openDb } = await import('../store/db.js');
-      const { acquireLock } = await import('../store/locks.js');
-      const db = openDb(project.dbPath);
-      try {
-        const lock = acquireLock(db, 'dispatch');
-        if (!lock.acquired) {
-          const { holder } = lock;
-          log(`dispatch: another dispatch is running (process ${holder.pid} on ${holder.host}, since ${holder.acquiredAt}); nothing to do`);
-          result({ ran: false, otherDispatch: holder });
-          return;
-        }
-        try {
-          const { syncFrontMatterSchedules } = await import('../app/sync-front-matter-schedules.js');
-          const { dueCampaigns, listSchedules } = await import('../store/schedule.js');
-          const frontMatter = syncFrontMatterSchedules(project, db, new Date());
-          for (const problem of frontMatter.problems) logError(`warning: ${problem.message}`);
-          for (const c of frontMatter.changes) {
+      const [{ dispatch }, { withStore }, { campaignSummaryText, countsText, createSendProgress, stoppedText }, { stopSignals }] = await Promise.all([
+        import('../app/dispatch.js'),
+        import('../store/db.js'),
+        import('./send-report.js'),
+        import('./stop-signals.js'),
+      ]);
+      const progress = new Map<string, (event: SendEvent) => void>();
+      const onEvent = (event: DispatchEvent) => {
+        if (event.type === 'front-matter') {
+          for (const problem of event.report.problems) logError(`warning: ${problem.message}`);
+          for (const c of event.report.changes) {
             if (c.change === 'unscheduled') log(`${c.slug}: send_at removed from ${c.file}: no longer scheduled`);
             else log(`${c.slug}: ${c.change} by send_at in ${c.file} for ${describeInstant(new Date(c.sendAt), zone)}`);
           }
-
-          const due = dueCampaigns(db, new Date());
-          if (due.length === 0) {
-            const next = listSchedules(db).find((e) => e.status === 'scheduled' && e.sendAt);
-            log(`dispatch: nothing due${next?.sendAt ? ` (next: ${next.slug} at ${describeInstant(new Date(next.sendAt), zone)})` : ''}`);
-            result({ ran: true, campaigns: [], frontMatter });
-            return;
-          }
-
-          const reports: CampaignReport[] = [];
-          for (const campaign of due) reports.push(await dispatchOne(campaign));
-          const totals = { sent: 0, failed: 0, deferred: 0, unknown: 0, skipped: 0 };
-          for (const r of reports) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += r.summary?.[key] ?? 0;
-          const errors = reports.filter((r) => r.outcome === 'error').length;
-          const incomplete = reports.filter((r) => r.outcome === 'incomplete').length;
-          log(
-            `dispatch: ${reports.length} campaign${reports.length === 1 ? '' : 's'}: sent ${totals.sent}, failed ${totals.failed}, deferred ${totals.deferred}, unknown ${totals.unknown}, skipped ${totals.skipped}` +
-              `; ${errors} error${errors === 1 ? '' : 's'}${incomplete ? `; ${incomplete} with deferred or unknown deliveries left` : ''}`,
-          );
-          const exitCode = errors > 0 ? EXIT.error : incomplete > 0 ? EXIT.tempfail : EXIT.ok;
-          result({ ran: true, campaigns: reports, totals, frontMatter, exitCode });
-          process.exitCode = exitCode;
-        } finally {
-          lock.release();
-        }
-      } finally {
-        db.close();
-      }
-
-      async function dispatchOne(campaign: DueCampaign): Promise<CampaignReport> {
-        const { slug, reason } = campaign;
-        const { acquireLock: lockCampaign } = await import('../store/locks.js');
-        const { sendIssue } = await import('../app/send-issue.js');
-        const { readIssueFile, resolveIssueRef } = await import('../pipeline/issue-files.js');
-        // A `send` of this issue started by hand is left alone (sendIssue takes the lock itself;
-        // this only tells "busy" apart from an error in the log).
-        const probe = lockCampaign(db, `campaign:${slug}`);
-        if (!probe.acquired) {
-          log(`${slug}: being sent by another process (${probe.holder.pid} on ${probe.holder.host}, since ${probe.holder.acquiredAt}); left to it`);
-          return { slug, reason, outcome: 'busy' };
-        }
-        probe.release();
-        try {
-          const file = resolveIssueRef(project, path.resolve(project.root, campaign.issuePath));
-          const head = readIssueFile(project, file);
-          if (head.slug !== slug) {
-            throw new FintechWeeklyError(`${campaign.issuePath} is now the issue "${head.slug}", but "${slug}" was scheduled from it`, {
-              hint: `Schedule it again under its new slug (\`fintechweekly schedule ${head.slug} --at WHEN\`) and cancel the old one (\`fintechweekly schedule cancel ${slug}\`).`,
-            });
-          }
-          const what = { scheduled: `sending (scheduled for ${campaign.sendAt ? describeInstant(new Date(campaign.sendAt), zone) : 'now'})`, interrupted: 'resuming an unfinished send', deferred: 'retrying deferred deliveries' }[reason];
+        } else if (event.type === 'busy') {
+          const { holder } = event;
+          log(`${event.slug}: being sent by another process (${holder.pid} on ${holder.host}, since ${holder.acquiredAt}); left to it`);
+        } else if (event.type === 'campaign') {
+          const { slug, reason, sendAt } = event.campaign;
+          const what = { scheduled: `sending (scheduled for ${sendAt ? describeInstant(new Date(sendAt), zone) : 'now'})`, interrupted: 'resuming an unfinished send', deferred: 'retrying deferred deliveries' }[reason];
           log(`${slug}: ${what}`);
-          // The same preflight as `send --yes`, before anyone has received the issue; a send
-          // already under way is finished as it started.
-          if (reason === 'scheduled') await (await import('../app/preflight.js')).refuseFailingIssue(project, file, process.env, new Date(), (line) => log(`${slug}: ${line}`));
-          const summary = await sendIssue(project, file, { onProgress: progressLogger(slug) });
+          progress.set(slug, createSendProgress({ info: log, warn: (line) => logError(`warning: ${line}`) }, { prefix: `${slug}: `, everyMs: 10_000 }).onEvent);
+        } else if (event.type === 'check') log(`${event.slug}: ${event.line}`);
+        else if (event.type === 'send') progress.get(event.slug)?.(event.event);
+        else if (event.type === 'sent') log(campaignSummaryText(event.report));
+        else if (event.type === 'bounce') {
+          const m = event.message;
+          for (const problem of m.problems) logError(`bounces: ${m.file}: ${problem}`);
+          if (m.decision === 'bounced' || m.decision === 'unsubscribed') log(`bounces: ${m.delivery?.address} ${m.decision === 'bounced' ? 'set to bounced' : 'unsubscribed (complaint)'} (${m.file})`);
+        } else if (event.type === 'bounces') {
+          const r = event.report;
           log(
-            `${slug}: sent ${summary.sent}, failed ${summary.failed}, deferred ${summary.deferred}, unknown ${summary.unknown}, skipped ${summary.skipped} in ${(summary.durationMs / 1000).toFixed(1)} s` +
-              `; send log: ${summary.log.sent} sent, ${summary.log.deferred} deferred, ${summary.log.unknown} unknown, ${summary.log.failed} failed`,
+            `bounces: ${r.messages} message${r.messages === 1 ? '' : 's'} read from ${r.source}: ${r.kinds.bounce} bounces, ${r.kinds.complaint} complaints, ${r.matched} matched, ${r.unmatched} unmatched; ` +
+              `${r.bounced} set to bounced, ${r.unsubscribed} unsubscribed, ${r.counted} soft bounces counted`,
           );
-          return { slug, reason, outcome: summary.incomplete ? 'incomplete' : 'sent', summary };
-        } catch (error) {
-          if (!isFintechWeeklyError(error)) throw error;
-          logError(`${slug}: error: ${error.message.replaceAll('\n', ' / ')}${error.hint ? ` (hint: ${error.hint})` : ''}`);
-          return { slug, reason, outcome: 'error', error: error.message };
+        } else if (event.type === 'bounces-warning') logError(`bounces: warning: ${event.line}`);
+        else if (event.type === 'bounces-error') logError(`bounces: error: ${event.error.message}${event.error.hint ? ` (hint: ${event.error.hint})` : ''}`);
+        else {
+          const { error } = event;
+          logError(`${event.slug}: error: ${error.message.replaceAll('\n', ' / ')}${error.hint ? ` (hint: ${error.hint})` : ''}`);
         }
-      }
+      };
 
-      function progressLogger(slug: string): (event: SendProgress) => void {
-        let lastLine = 0;
-        return (event) => {
-          if (event.type === 'start') {
-            if (event.interrupted) log(`${slug}: ${event.interrupted} deliver${event.interrupted === 1 ? 'y was' : 'ies were'} interrupted mid-send by an earlier run: marked unknown, not resent`);
-            log(`${slug}: sending to ${event.total} via ${event.transport}`);
-          } else if (event.type === 'retry') {
-            log(`${slug}: ${event.email} deferred (${event.reply}); retry ${event.attempt + 1} in ${event.delaySeconds} s`);
-          } else if (event.type === 'progress' && Date.now() - lastLine >= 10_000 && event.done < event.total) {
-            lastLine = Date.now();
-            log(`${slug}: ${event.done}/${event.total} done (sent ${event.counts.sent}, failed ${event.counts.failed}, deferred ${event.counts.deferred})`);
-          }
-        };
+      const stop = stopSignals();
+      stop.listen();
+      let report: DispatchReport;
+      try {
+        report = await withStore(project.dbPath, (db) => dispatch(project, { env: process.env }, { store: db, now: () => new Date(), onEvent, signals: stop.signals }));
+      } finally {
+        stop.dispose();
       }
+      if (!report.ran) {
+        const { otherDispatch: holder } = report;
+        log(`dispatch: another dispatch is running (process ${holder.pid} on ${holder.host}, since ${holder.acquiredAt}); nothing to do`);
+        result({ ran: false, otherDispatch: holder });
+        return;
+      }
+      const { campaigns, frontMatter, totals, next, stopped, bounces } = report;
+      const bounceError = bounces !== undefined && 'error' in bounces;
+      if (campaigns.length === 0 && !stopped) {
+        log(`dispatch: nothing due${next ? ` (next: ${next.slug} at ${describeInstant(new Date(next.sendAt), zone)})` : ''}`);
+        result({ ran: true, campaigns: [], frontMatter, bounces });
+        if (bounceError) process.exitCode = EXIT.error;
+        return;
+      }
+      const errors = campaigns.filter((r) => r.outcome === 'error').length;
+      const incomplete = campaigns.filter((r) => r.outcome === 'incomplete').length;
+      log(
+        `dispatch: ${campaigns.length} campaign${campaigns.length === 1 ? '' : 's'}: ${countsText(totals)}` +
+          `; ${errors} error${errors === 1 ? '' : 's'}${incomplete ? `; ${incomplete} with deferred or unknown deliveries left` : ''}`,
+      );
+      const workLeft = incomplete > 0 || (stopped !== undefined && stopped.notStarted.length > 0);
+      if (stopped) {
+        const notYetSent = campaigns.reduce((n, c) => n + (c.summary?.stopped ? c.summary.log.pending : 0), 0);
+        const waiting = stopped.notStarted.length ? ` (not started: ${stopped.notStarted.join(', ')})` : '';
+        log(`dispatch: ${stoppedText(stopped.reason, notYetSent, `run \`fintechweekly dispatch\` again${waiting}`)}`);
+      }
+      const exitCode = errors > 0 || bounceError ? EXIT.error : workLeft ? EXIT.tempfail : EXIT.ok;
+      result({ ran: true, campaigns, totals, frontMatter, bounces, exitCode });
+      process.exitCode = exitCode;
     });
 }

@@ -4,7 +4,8 @@ import { packageVersion } from '../config/package-version.js';
 import { EXIT, isFintechWeeklyError } from '../core/errors.js';
 import { inspectError } from './output.js';
 import { registerCommands } from './commands.js';
-import { loadConfigReader } from './context.js';
+import { loadConfigReader, settings } from './context.js';
+import { commandLine, describeStorageFailure, storageFailure } from './storage-failure.js';
 
 const program = new Command('fintechweekly')
   .description('Write the FinTech Weekly newsletter in Markdown, build it into an email, and send it over SMTP.')
@@ -26,6 +27,11 @@ function report(error: unknown): number {
     // commander already printed its message; its usage errors are our exit code 2.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  const failure = storageFailure(error);
+  if (failure) {
+    process.stderr.write(`error: ${describeStorageFailure(failure, storePath(), `run \`${commandLine(process.argv.slice(2))}\` again`)}\n`);
+    return EXIT.error;
+  }
   if (isFintechWeeklyError(error)) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
@@ -37,6 +43,14 @@ function report(error: unknown): number {
   }
   process.stderr.write(`unexpected error (this is a bug in fintechweekly; please report it):\n${inspectError(error)}\n`);
   return EXIT.error;
+}
+
+function storePath(): string {
+  try {
+    return settings().dbPath;
+  } catch {
+    return 'the database';
+  }
 }
 
 try {

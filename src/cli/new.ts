@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { FintechWeeklyError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { calendarDateIn } from '../core/schedule-time.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
@@ -34,21 +33,10 @@ export function registerNew(program: Command): void {
         source ??= (await input({ message: 'Source URL for "Lihat Asli" (empty for none):', validate: (v) => v === '' || checkScaffoldField('source', v) })) || undefined;
       }
       if (!title) throw new UsageError('--title is required', { hint: 'Run it in a terminal to be asked, or pass --title "..." (with --yes in scripts).' });
-      date ??= calendarDateIn(new Date(), project.config.timezone);
-      const { scaffoldIssue } = await import('../core/issue/scaffold.js');
-      const { fileName, text } = scaffoldIssue({ title, date, source, lang: project.config.lang });
-      const dir = path.resolve(project.root, project.config.paths.issues);
-      const file = path.join(dir, fileName);
-      mkdirSync(dir, { recursive: true });
-      try {
-        writeFileSync(file, text, { flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new FintechWeeklyError(`${path.relative(process.cwd(), file)} already exists; nothing was written`, { file, hint: 'Edit that file, or choose another --title or --date.' });
-        }
-        throw error;
-      }
-      out.info(`created ${path.relative(process.cwd(), file)}`);
-      out.print(`next: edit it, then run: fintechweekly preview ${path.relative(process.cwd(), file)}`);
+      const { createIssue } = await import('../app/create-issue.js');
+      const { file } = await createIssue(project, { title, date, source, cwd: process.cwd() }, { now: () => new Date() });
+      const shown = path.relative(process.cwd(), file);
+      out.info(`created ${shown}`);
+      out.print(`next: edit it, then run: fintechweekly preview ${shown}`);
     });
 }

@@ -13,12 +13,10 @@ export function registerPreview(program: Command): void {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: must be a number from 0 to 65535, got "${flags.port}"`);
       const out = createOutput();
-      settings(); // reports a broken config before the server starts
-      const { startPreview } = await import('../serve/preview-server.js');
-      const preview = await startPreview({
-        ref,
-        port,
-        loadSettings: readSettings,
+      const project = settings(); // reports a broken config before the server starts
+      const { previewIssue } = await import('../app/preview-issue.js');
+      const preview = await previewIssue(project, { ref, port, cwd: process.cwd() }, {
+        reloadSettings: readSettings,
         onBuild: (result) => {
           if (result.ok) out.info(`built ${result.slug}${result.warnings ? ` (${result.warnings} warning${result.warnings > 1 ? 's' : ''})` : ''}`);
           else for (const line of result.message.split('\n')) process.stderr.write(`${out.paint('red', 'error:')} ${line}\n`);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { ScheduleEntry } from '../store/schedule.js';
@@ -46,50 +45,30 @@ async function scheduleAction(ref: string, flags: ScheduleFlags): Promise<void> 
   }
   const project = settings();
   const zone = project.config.timezone;
-  const { assertScheduleNotPast, describeInstant, parseScheduleTime } = await import('../core/schedule-time.js');
-  const now = new Date();
-  const parsed = flags.at === undefined ? { instant: now, hadOffset: true, ambiguous: false } : parseScheduleTime(flags.at, zone);
-  assertScheduleNotPast(parsed.instant, now, flags.now ?? false, zone);
-
-  // Building checks the issue now, not at send time in the middle of the night.
-  const { buildIssue } = await import('../pipeline/build-issue.js');
-  const built = await buildIssue(project, ref);
-  for (const warning of built.warnings) out.warn(`${path.relative(process.cwd(), built.file)}: ${warning.message}`);
-
-  const { openDb } = await import('../store/db.js');
-  const { scheduleCampaign } = await import('../store/schedule.js');
-  const db = openDb(project.dbPath);
-  try {
-    const issuePath = path.relative(project.root, built.file);
-    const { previousSendAt } = scheduleCampaign(db, { slug: built.slug, issuePath, subject: built.subject, sendAt: parsed.instant, now });
-    const when = describeInstant(parsed.instant, zone);
-    const moved = previousSendAt ? ` (moved from ${describeInstant(new Date(previousSendAt), zone)})` : '';
-    const due = parsed.instant.getTime() <= now.getTime() ? ' (due now: the next `fintechweekly dispatch` sends it)' : '';
-    out.info(`scheduled ${built.slug} "${built.subject}" for ${when}${moved}${due}`);
-    if (built.frontMatter.send_at !== undefined) out.warn(`the front matter's send_at (${built.frontMatter.send_at}) no longer applies: this schedule replaces it`);
-    if (parsed.ambiguous) out.warn(`${flags.at} happens twice in ${zone} (the clocks go back that night): the first one was taken; add an offset to pick the other`);
-    out.result({ slug: built.slug, issue: issuePath, subject: built.subject, sendAt: parsed.instant.toISOString(), local: when, timezone: zone, previousSendAt });
-  } finally {
-    db.close();
-  }
+  const { scheduleIssue } = await import('../app/schedule-issue.js');
+  const { describeInstant } = await import('../core/schedule-time.js');
+  const scheduled = await scheduleIssue(
+    project,
+    { ref, at: flags.at, allowPast: flags.now ?? false, cwd: process.cwd() },
+    { now: () => new Date(), onWarning: ({ file, message }) => out.warn(`${file}: ${message}`) },
+  );
+  const { slug, subject, local, previousSendAt } = scheduled;
+  const moved = previousSendAt ? ` (moved from ${describeInstant(new Date(previousSendAt), zone)})` : '';
+  const due = scheduled.due ? ' (due now: the next `fintechweekly dispatch` sends it)' : '';
+  out.info(`scheduled ${slug} "${subject}" for ${local}${moved}${due}`);
+  if (scheduled.frontMatterSendAt !== undefined) out.warn(`the front matter's send_at (${scheduled.frontMatterSendAt}) no longer applies: this schedule replaces it`);
+  if (scheduled.ambiguous) out.warn(`${flags.at} happens twice in ${zone} (the clocks go back that night): the first one was taken; add an offset to pick the other`);
+  out.result({ slug, issue: scheduled.issue, subject, sendAt: scheduled.sendAt, local, timezone: scheduled.timezone, previousSendAt });
 }
 
 async function listAction(flags: { json?: boolean }): Promise<void> {
   const out = createOutput({ json: flags.json });
   const project = settings();
-  const { openDb } = await import('../store/db.js');
-  const { listSchedules } = await import('../store/schedule.js');
-  const { syncFrontMatterSchedules } = await import('../app/sync-front-matter-schedules.js');
-  const db = openDb(project.dbPath);
-  try {
-    const report = syncFrontMatterSchedules(project, db, new Date());
-    for (const problem of report.problems) out.warn(problem.message);
-    const entries = listSchedules(db);
-    out.result(entries);
-    if (!out.json) await printList(out, entries, project.config.timezone);
-  } finally {
-    db.close();
-  }
+  const { listScheduledIssues } = await import('../app/list-scheduled-issues.js');
+  const { entries, problems } = await listScheduledIssues(project, { now: () => new Date() });
+  for (const problem of problems) out.warn(problem.message);
+  out.result(entries);
+  if (!out.json) await printList(out, entries, project.config.timezone);
 }
 
 const GROUPS = [
@@ -130,24 +109,10 @@ async function printList(out: Output, entries: ScheduleEntry[], zone: string): P
 async function cancelAction(ref: string, flags: { json?: boolean }): Promise<void> {
   const out = createOutput({ json: flags.json });
   const project = settings();
-  const { openDb } = await import('../store/db.js');
-  const { cancelSchedule } = await import('../store/schedule.js');
-  const { findCampaign } = await import('../store/campaigns.js');
+  const { cancelScheduledIssue } = await import('../app/cancel-scheduled-issue.js');
   const { describeInstant } = await import('../core/schedule-time.js');
-  const db = openDb(project.dbPath);
-  try {
-    const slug = findCampaign(db, ref) ? ref : await slugOfIssue(ref);
-    const { sendAt } = cancelSchedule(db, slug, new Date());
-    out.info(`cancelled ${slug}${sendAt ? ` (it was scheduled for ${describeInstant(new Date(sendAt), project.config.timezone)})` : ''}`);
-    out.result({ slug, cancelled: true, sendAt });
-  } finally {
-    db.close();
-  }
-}
-
-/** The slug of an issue named by path or file name, from its front matter (no rendering). */
-async function slugOfIssue(ref: string): Promise<string> {
-  const { readIssueFile, resolveIssueRef } = await import('../pipeline/issue-files.js');
-  const project = settings();
-  return readIssueFile(project, resolveIssueRef(project, ref)).slug;
+  const cancelled = await cancelScheduledIssue(project, { ref, cwd: process.cwd() }, { now: () => new Date() });
+  const { slug, sendAt } = cancelled;
+  out.info(`cancelled ${slug}${sendAt ? ` (it was scheduled for ${describeInstant(new Date(sendAt), project.config.timezone)})` : ''}`);
+  out.result(cancelled);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, FintechWeeklyError, UsageError } from '../core/errors.js';
-import type { SendProgress, SendSummary } from '../app/send-issue.js';
+import type { SendReport } from '../app/send-issue.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';
 
@@ -50,10 +50,23 @@ export function registerSend(program: Command): void {
       if (!flags.yes && !flags.dryRun && !interactive) {
         throw new UsageError('refusing to send to the subscriber list without confirmation: there is no terminal to ask on', { hint: 'Add --yes to send from a script or cron (or --dry-run to see what would be sent).' });
       }
-      const { prepareSend } = await import('../app/send-issue.js');
-      const report = await createProgressReporter(out);
-      const prepared = await prepareSend(settings(), issue, { limit, rate, retryUnknown: flags.retryUnknown, dryRun: flags.dryRun, outbox: flags.outbox, onProgress: report.onProgress });
-      try {
+      const project = settings();
+      const [{ prepareSend }, { withStore }, { sqliteCampaignSource }, { createSendProgress, sendSummaryText }, { stopSignals }] = await Promise.all([
+        import('../app/send-issue.js'),
+        import('../store/db.js'),
+        import('../store/campaign-source.js'),
+        import('./send-report.js'),
+        import('./stop-signals.js'),
+      ]);
+      const bar = out.tty ? (await import('cli-progress')).default : undefined;
+      const progress = createSendProgress({ info: (line) => out.info(line), warn: (line) => out.warn(line) }, { bar, everyMs: 5000 });
+      const stop = stopSignals();
+      await withStore(project.dbPath, async (db) => {
+        const prepared = await prepareSend(
+          project,
+          { ref: issue, limit, rate, retryUnknown: flags.retryUnknown, dryRun: flags.dryRun, outbox: flags.outbox },
+          { store: sqliteCampaignSource(db), now: () => new Date(), onEvent: progress.onEvent, signals: stop.signals },
+        );
         const count = limit === undefined ? prepared.recipients : Math.min(limit, prepared.recipients);
         for (const warning of prepared.warnings) out.warn(warning.message);
         out.info(`${out.paint('bold', prepared.subject)}\nfrom ${prepared.from} via ${prepared.destination}\nto ${count} subscriber${count === 1 ? '' : 's'}${limit !== undefined && prepared.recipients > count ? ` (of ${prepared.recipients}; --limit ${limit})` : ''}`);
@@ -62,24 +75,25 @@ export function registerSend(program: Command): void {
           out.result({ dryRun: true, slug: prepared.slug, subject: prepared.subject, from: prepared.from, recipients: count, sample: prepared.sample, headers: prepared.headers });
           return;
         }
-        if (!flags.force) await (await import('../app/preflight.js')).refuseFailingIssue(settings(), issue, process.env, new Date(), (line) => out.info(line));
+        if (!flags.force) await (await import('../app/preflight.js')).refuseFailingIssue(project, issue, process.env, new Date(), (line) => out.info(line));
         if (!flags.yes && prepared.recipients > 0) {
           const { confirm } = await import('@inquirer/prompts');
           const go = await confirm({ message: `Send "${prepared.subject}" to ${count} subscriber${count === 1 ? '' : 's'} now?`, default: false });
           if (!go) throw new FintechWeeklyError('cancelled: nothing was sent');
         }
-        let summary: SendSummary;
+        // From here on Ctrl-C stops the send cleanly instead of killing it.
+        stop.listen();
+        let report: SendReport;
         try {
-          summary = await prepared.run();
+          report = await prepared.run();
         } finally {
-          report.stop();
+          stop.dispose();
+          progress.stop();
         }
-        printSummary(out, summary);
-        out.result(summary);
-        if (summary.incomplete) process.exitCode = EXIT.tempfail;
-      } finally {
-        prepared.close();
-      }
+        out.print(sendSummaryText(report));
+        out.result(report);
+        if (report.incomplete) process.exitCode = EXIT.tempfail;
+      });
     });
 }
 
@@ -91,7 +105,7 @@ async function sendTestAction(issue: string, flags: SendFlags, out: Output): Pro
     return checked.email;
   });
   const { sendTest } = await import('../app/send-test.js');
-  const result = await sendTest(settings(), issue, { to, outbox: flags.outbox });
+  const result = await sendTest(settings(), { ref: issue, to, outbox: flags.outbox }, { now: () => new Date() });
   for (const r of result.results) {
     if (r.outcome === 'sent') out.info(`sent "${result.subject}" to ${r.to} (${r.reply})`);
     else out.warn(`${r.to}: not sent (${r.outcome}): ${r.reply}`);
@@ -102,55 +116,7 @@ async function sendTestAction(issue: string, flags: SendFlags, out: Output): Pro
     const retryable = failed.every((r) => r.outcome === 'deferred');
     throw new FintechWeeklyError(`the test send reached ${result.results.length - failed.length} of ${result.results.length} recipient(s) via ${result.destination}`, {
       exitCode: retryable ? EXIT.tempfail : EXIT.error,
-      hint: 'See the reply above; check the SMTP settings (README "Sending") and run it again.',
+      hint: 'See the reply above; check the SMTP settings (docs/sending.md) and run it again.',
     });
   }
-}
-
-/** A bar with rate and ETA on a terminal; a timestamped line every few seconds otherwise. */
-async function createProgressReporter(out: Output): Promise<{ onProgress: (event: SendProgress) => void; stop: () => void }> {
-  const barModule = out.tty ? (await import('cli-progress')).default : undefined;
-  let bar: InstanceType<NonNullable<typeof barModule>['SingleBar']> | undefined;
-  let lastLine = 0;
-  const onProgress = (event: SendProgress) => {
-    if (event.type === 'start') {
-      if (event.interrupted) out.warn(`${event.interrupted} deliver${event.interrupted === 1 ? 'y was' : 'ies were'} interrupted by an earlier run and may have been delivered: marked unknown (resend them with --retry-unknown)`);
-      if (barModule) {
-        bar = new barModule.SingleBar({ format: 'sending [{bar}] {percentage}% | {value}/{total} | {rate} msg/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 200 }, barModule.Presets.shades_classic);
-        bar.start(event.total, 0, { rate: '0' });
-      } else out.info(`sending to ${event.total} via ${event.transport}`);
-    } else if (event.type === 'progress') {
-      const perSecond = event.elapsedMs > 0 ? (event.done / event.elapsedMs) * 1000 : 0;
-      // A slow send (a few messages waiting on retries) would otherwise read "0 msg/s".
-      const rate = perSecond.toFixed(perSecond < 10 ? 1 : 0);
-      if (bar) bar.update(event.done, { rate });
-      else if (Date.now() - lastLine >= 5000 || event.done === event.total) {
-        lastLine = Date.now();
-        const c = event.counts;
-        out.info(`${event.done}/${event.total} done (sent ${c.sent}, failed ${c.failed}, deferred ${c.deferred}, unknown ${c.unknown}, skipped ${c.skipped}), ${rate} msg/s`);
-      }
-    } else if (event.type === 'warning') {
-      out.warn(event.message);
-    } else if (event.type === 'retry' && !bar) {
-      out.info(`${event.email}: deferred (${event.reply}); retry ${event.attempt + 1} in ${event.delaySeconds} s`);
-    }
-  };
-  return { onProgress, stop: () => bar?.stop() };
-}
-
-function printSummary(out: Output, s: SendSummary): void {
-  const seconds = (s.durationMs / 1000).toFixed(1);
-  if (s.outbox) {
-    out.print(`wrote ${s.sent} message${s.sent === 1 ? '' : 's'} to ${s.outbox} in ${seconds} s (nothing recorded; a real send still goes to everyone)`);
-    return;
-  }
-  out.print(
-    [
-      `${s.slug}: sent ${s.sent}, failed ${s.failed}, deferred ${s.deferred}, unknown ${s.unknown}, skipped ${s.skipped} in ${seconds} s (${s.messagesPerSecond} msg/s)`,
-      `send log so far: ${s.log.sent} sent, ${s.log.failed} failed, ${s.log.deferred} deferred, ${s.log.unknown} unknown, ${s.log.skipped} skipped, ${s.log.pending} not yet sent`,
-      ...(s.log.deferred ? [`${s.log.deferred} deferred: run the same command again later to retry them.`] : []),
-      ...(s.log.unknown ? [`${s.log.unknown} unknown (may have been delivered): see \`fintechweekly status ${s.slug}\`; resend them with --retry-unknown only if they did not arrive.`] : []),
-      ...(s.limited ? [`--limit reached: run the same command again to continue.`] : []),
-    ].join('\n'),
-  );
 }

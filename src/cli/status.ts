@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import path from 'node:path';
-import { FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
-import type { Db } from '../store/db.js';
 import type { CampaignStatus } from '../store/status.js';
 import { settings } from './context.js';
 import { createOutput, type Output } from './output.js';
@@ -11,45 +8,18 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('Delivery counts by state for an issue, and the addresses that failed, are unknown or deferred')
     .argument('<issue>', 'the issue file or its slug')
-    .option('--json', 'print {slug, pending, sending, sent, deferred, failed, unknown, skipped, total, problems: [...]}')
+    .option('--json', 'print {slug, pending, sending, sent, deferred, failed, unknown, skipped, total, bounced, complained, problems: [...]}')
     .action(async (ref: string, flags: { json?: boolean }) => {
       const out = createOutput({ json: flags.json });
-      const { openDb } = await import('../store/db.js');
-      const { campaignStatus } = await import('../store/status.js');
-      const db = openDb(settings().dbPath);
-      const slug = await campaignSlug(db, ref);
-      const status = slug === undefined ? undefined : campaignStatus(db, slug);
-      if (!status || status.total === 0) {
-        const scheduled = status?.campaignState === 'scheduled' && status.sendAt ? ` (it is scheduled for ${status.sendAt})` : '';
-        throw new FintechWeeklyError(`issue "${slug ?? ref}" has not been sent: no deliveries are recorded for it${scheduled}`, {
-          hint: `Send it with "fintechweekly send ${ref}"; "fintechweekly send ${ref} --dry-run" shows what would happen.`,
-        });
+      const { campaignStatusOf } = await import('../app/campaign-status.js');
+      const status = await campaignStatusOf(settings(), { ref, cwd: process.cwd() });
+      const { counts, problems, returned, ...campaign } = status;
+      out.result({ ...campaign, ...counts, ...returned, problems });
+      if (!out.json) {
+        print(out, status);
+        out.print(`  bounced ${returned.bounced}, complained ${returned.complained} (from returned mail read by \`bounces scan\` or dispatch)`);
       }
-      const { counts, problems, ...campaign } = status;
-      out.result({ ...campaign, ...counts, problems });
-      if (!out.json) print(out, status);
     });
-}
-
-/**
- * The campaign an editor means: a slug the store knows, or an issue file, found by the path it
- * was sent from or by its slug (front matter `slug`, else the file name).
- */
-async function campaignSlug(db: Db, ref: string): Promise<string | undefined> {
-  const { campaignStatus, findCampaignSlugByIssuePath } = await import('../store/status.js');
-  if (campaignStatus(db, ref)) return ref;
-  const { readIssueFile, resolveIssueRef, slugFromFileName } = await import('../pipeline/issue-files.js');
-  const project = settings();
-  const file = resolveIssueRef(project, ref);
-  const byPath = findCampaignSlugByIssuePath(db, path.relative(project.root, file));
-  if (byPath) return byPath;
-  try {
-    return readIssueFile(project, file).slug;
-  } catch (error) {
-    // A file whose front matter is broken is still asked about by its name; `build` reports what is wrong with it.
-    if (!isFintechWeeklyError(error)) throw error;
-    return slugFromFileName(file);
-  }
 }
 
 function print(out: Output, status: CampaignStatus): void {

@@ -1,20 +1,14 @@
 import { Option, type Command } from 'commander';
-import { EXIT, FintechWeeklyError } from '../core/errors.js';
 import type { SubscriberStatus } from '../core/subscriber-csv.js';
 import type { Subscriber } from '../store/subscribers.js';
 import { settings } from './context.js';
 import { createOutput } from './output.js';
 import { writeChunks } from './write-chunks.js';
+import { registerSignupSubcommands } from './subscribers-signup.js';
 
 // Kept here rather than imported from src/core, so that `--help` loads nothing but commander.
-const STATUSES: readonly SubscriberStatus[] = ['active', 'unsubscribed', 'bounced'];
+const STATUSES: readonly SubscriberStatus[] = ['active', 'pending', 'unsubscribed', 'bounced'];
 const statusOption = (what: string) => new Option('--status <status>', `only ${what} with this status`).choices(STATUSES);
-
-async function openStore() {
-  const { openDb } = await import('../store/db.js');
-  const store = await import('../store/subscribers.js');
-  return { db: openDb(settings().dbPath), ...store };
-}
 
 export function registerSubscribers(program: Command): void {
   const subscribers = program
@@ -27,8 +21,8 @@ export function registerSubscribers(program: Command): void {
     .argument('<email>', 'their address')
     .option('--name <name>', 'their name, used in the To header')
     .action(async (email: string, flags: { name?: string }) => {
-      const { db, addSubscriber } = await openStore();
-      const added = addSubscriber(db, { email, name: flags.name, source: 'cli' });
+      const { addSubscriber } = await import('../app/edit-subscriber.js');
+      const added = await addSubscriber(settings(), { email, name: flags.name });
       createOutput().info(`added ${describe(added)}`);
     });
 
@@ -37,9 +31,9 @@ export function registerSubscribers(program: Command): void {
     .description('Delete a subscriber (their send history is kept); to stop mailing someone, prefer "unsubscribe"')
     .argument('<email>', 'their address')
     .action(async (email: string) => {
-      const { db, removeSubscriber } = await openStore();
-      if (!removeSubscriber(db, email)) throw notOnList(email);
-      createOutput().info(`removed ${email.trim().toLowerCase()}`);
+      const { removeSubscriber } = await import('../app/edit-subscriber.js');
+      const removed = await removeSubscriber(settings(), { email });
+      createOutput().info(`removed ${removed.email}`);
     });
 
   subscribers
@@ -47,9 +41,8 @@ export function registerSubscribers(program: Command): void {
     .description('Stop sending to a subscriber; an import never re-subscribes them')
     .argument('<email>', 'their address')
     .action(async (email: string) => {
-      const { db, unsubscribe } = await openStore();
-      const { subscriber, changed } = unsubscribe(db, email);
-      if (!subscriber) throw notOnList(email);
+      const { unsubscribeSubscriber } = await import('../app/edit-subscriber.js');
+      const { subscriber, changed } = await unsubscribeSubscriber(settings(), { email });
       createOutput().info(changed ? `unsubscribed ${subscriber.email}` : `${subscriber.email} was already unsubscribed (since ${subscriber.unsubscribed_at ?? 'unknown'})`);
     });
 
@@ -58,16 +51,22 @@ export function registerSubscribers(program: Command): void {
     .description('Make an unsubscribed or bounced subscriber active again (only when they asked for it)')
     .argument('<email>', 'their address')
     .action(async (email: string) => {
-      const { db, resubscribe } = await openStore();
-      const { subscriber, changed } = resubscribe(db, email);
-      if (!subscriber) throw notOnList(email);
-      createOutput().info(changed ? `resubscribed ${subscriber.email}` : `${subscriber.email} is already active`);
+      const { resubscribeSubscriber } = await import('../app/edit-subscriber.js');
+      const { subscriber, changed, lastBounce: last } = await resubscribeSubscriber(settings(), { email });
+      const out = createOutput();
+      out.info(changed ? `resubscribed ${subscriber.email}` : `${subscriber.email} is already active`);
+      if (last) {
+        out.warn(
+          `${subscriber.email} had bounced (${last.class} ${last.status ?? ''} ${last.reason} on ${last.at.slice(0, 10)}, issue ${last.issue}: ${last.diagnostic ?? ''}); ` +
+            `if the address still does not work, the next issue bounces again. See \`fintechweekly subscribers show ${subscriber.email}\`.`,
+        );
+      }
     });
 
   subscribers
     .command('import')
-    .description('Import a CSV file with an "email" column and optional "name" and "status" columns')
-    .argument('<file>', 'the CSV file (UTF-8; comma, semicolon or tab separated)')
+    .description('Import a CSV file: an email column, optional name (or first and last name) and status; exports from Mailchimp, Substack, Kit, listmonk and Buttondown work as they are')
+    .argument('<file>', 'the CSV file (UTF-8; comma, semicolon or tab separated; any size)')
     .option('--resubscribe', 'make unsubscribed and bounced addresses in the file active again')
     .option('--update-names', "replace stored names with the file's (default: only fill in missing names)")
     .option('--json', 'print the summary as JSON')
@@ -82,16 +81,8 @@ export function registerSubscribers(program: Command): void {
     .option('--out <file>', 'write to this file (replaced only once complete) instead of stdout')
     .addOption(statusOption('subscribers'))
     .action(async (flags: { out?: string; status?: SubscriberStatus }) => {
-      const { db, listSubscribers } = await openStore();
-      const { subscribersToCsv } = await import('../core/subscriber-csv.js');
-      let count = 0;
-      const counted = function* (rows: Iterable<Subscriber>) {
-        for (const row of rows) {
-          count++;
-          yield row;
-        }
-      };
-      await writeChunks(subscribersToCsv(counted(listSubscribers(db, { status: flags.status }))), flags.out);
+      const { exportSubscribers } = await import('../app/export-subscribers.js');
+      const { count } = await exportSubscribers(settings(), { status: flags.status }, (csv) => writeChunks(csv, flags.out));
       if (flags.out) createOutput().info(`exported ${count} subscriber${count === 1 ? '' : 's'} to ${flags.out}`);
     });
 
@@ -99,30 +90,20 @@ export function registerSubscribers(program: Command): void {
     .command('list')
     .description('List subscribers')
     .addOption(statusOption('subscribers'))
-    .option('--json', 'print a JSON array of {id, email, name, status, source, created_at, updated_at, unsubscribed_at}')
+    .option('--json', 'print a JSON array of {id, email, name, status, source, created_at, updated_at, unsubscribed_at, status_reason}')
     .action(async (flags: { status?: SubscriberStatus; json?: boolean }) => {
-      const { db, listSubscribers, countSubscribers } = await openStore();
-      const rows = listSubscribers(db, { status: flags.status });
-      if (flags.json) {
-        await writeChunks(jsonArray(rows));
-        return;
-      }
-      await writeChunks(textLines(rows));
-      const counts = countSubscribers(db);
+      const { listSubscribers } = await import('../app/list-subscribers.js');
+      const counts = await listSubscribers(settings(), { status: flags.status }, (rows) => writeChunks(flags.json ? jsonArray(rows) : textLines(rows)));
+      if (flags.json) return;
       // On stderr, so that `list > file` holds nothing but the list.
-      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
+      process.stderr.write(`${counts.total} subscribers: ${counts.active} active, ${counts.pending} pending, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced\n`);
     });
+
+  registerSignupSubcommands(subscribers);
 }
 
 function describe(subscriber: Subscriber): string {
   return subscriber.name ? `${subscriber.email} (${subscriber.name})` : subscriber.email;
-}
-
-function notOnList(email: string): FintechWeeklyError {
-  return new FintechWeeklyError(`${email.trim().toLowerCase()} is not on the subscriber list`, {
-    exitCode: EXIT.error,
-    hint: 'Check the spelling; "fintechweekly subscribers list" shows everyone.',
-  });
 }
 
 function* jsonArray(rows: Iterable<Subscriber>): Generator<string> {

@@ -12,6 +12,8 @@ export interface Secrets {
   smtpUrl: string | undefined;
   smtpPassword: string | undefined;
   unsubscribeSecret: string | undefined;
+  /** For an imaps:// bounce source. */
+  imapPassword?: string | undefined;
 }
 
 export interface Settings {
@@ -41,6 +43,7 @@ export function loadSettings({ cwd, env }: LoadOptions): Settings {
       smtpUrl: nonEmpty(env.FINTECHWEEKLY_SMTP_URL),
       smtpPassword: nonEmpty(env.FINTECHWEEKLY_SMTP_PASSWORD),
       unsubscribeSecret: nonEmpty(env.FINTECHWEEKLY_UNSUBSCRIBE_SECRET),
+      imapPassword: nonEmpty(env.FINTECHWEEKLY_IMAP_PASSWORD),
     },
     dbPath: path.resolve(cwd, nonEmpty(env.FINTECHWEEKLY_DB) ?? path.join(root, 'fintechweekly.db')),
   };
@@ -68,21 +71,25 @@ export function readConfigFile(file: string): Config {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const pos = yamlError.linePos?.[0];
-    throw new FintechWeeklyError(`${rel}${pos ? `:${pos.line}:${pos.col}` : ''}: the config is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${yamlError.message.split('\n')[0]}`, {
+    // linePos is only filled in with prettyErrors; the line counter knows the line either way.
+    const pos = lineCounter.linePos(yamlError.pos[0]);
+    throw new FintechWeeklyError(`${rel}:${pos.line}:${pos.col}: the config is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${yamlError.message.split('\n')[0]}`, {
       file,
       hint: 'Fix the syntax at that line (indentation, a missing colon or quote).',
     });
   }
   const data: unknown = doc.toJS() ?? {};
-  const result = configSchema.safeParse(data);
+  // With the input in each issue, a value of the wrong type is told apart from a missing one.
+  const result = configSchema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const { path: keyPath, message } = describeSchemaProblem(issue);
-    const node = doc.getIn(keyPath, true);
+    // An unknown key is shown at its own line, not at the line of the section it is in.
+    const unknown = issue.code === 'unrecognized_keys' ? doc.getIn([...keyPath, issue.keys[0]], true) : undefined;
+    const node = isNode(unknown) ? unknown : doc.getIn(keyPath, true);
     const line = isNode(node) && node.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
     const key = formatPath(keyPath);
     return `${rel}${line}: ${key ? `${key}: ` : ''}${message}`;
   });
-  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See "Configuration" in README.md for every key and its type.' });
+  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See docs/reference.md ("Configuration file") for every key and its type.' });
 }

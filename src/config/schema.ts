@@ -41,6 +41,21 @@ function isTimeZone(name: string): boolean {
 export const LANGS = ['id', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
+/** The sign-up form of `serve` (docs/signup.md). */
+const signupSchema = z.prefault(
+  z.strictObject({
+    /** Off: serve answers no /subscribe or /confirm, and needs no SMTP server. */
+    enabled: z._default(z.boolean(), true),
+    /** A Markdown issue file (relative to the project) mailed once to each reader when they confirm. */
+    welcome: z.optional(nonEmpty()),
+    /** How long a confirmation link works. */
+    confirmHours: z._default(number(z.gt(0), z.lte(720)), 48),
+    /** Sign-ups accepted from one IP address (an IPv6 /64) per 10 minutes. */
+    perIpPer10Minutes: z._default(number(z.int(), z.gte(1), z.lte(10_000)), 5),
+  }),
+  {},
+);
+
 export const configSchema = z.strictObject({
   brand: z.prefault(
     z.strictObject({
@@ -143,9 +158,28 @@ export const configSchema = z.strictObject({
   serve: z.prefault(
     z.strictObject({
       port: z._default(number(z.int(), z.gte(0), z.lte(65535)), 8080),
+      /**
+       * Reverse proxies in front of serve: false (none: the socket's address is the reader's), true (one),
+       * or how many. Only then is X-Forwarded-For read, from the right, that many entries deep.
+       */
+      trustProxy: z._default(z.union([z.boolean(), number(z.int(), z.gte(1), z.lte(10))], { error: 'must be true, false or the number of proxies (1-10)' }), false),
     }),
     {},
   ),
+  bounce: z.prefault(
+    z.strictObject({
+      /** Envelope sender of every delivery, as `<local>+<token>@<domain>` (VERP); bounces come back to it. */
+      address: z.optional(email.check(z.refine((a) => !a.slice(0, a.lastIndexOf('@')).includes('+'), 'must not contain "+" (the token goes after it)'))),
+      /** Where bounces are read from by `dispatch`: a Maildir, an mbox file, a folder of .eml files, or imaps://user@host/INBOX. */
+      source: z.optional(nonEmpty()),
+      /** Consecutive issues with a soft bounce (and no delivery in between) after which a subscriber is set to bounced. */
+      softLimit: z._default(number(z.int(), z.gte(1), z.lte(100)), 3),
+      /** IMAP: move processed messages to this folder; without it they are flagged $FintechWeeklyScanned. Never deleted. */
+      processedFolder: z.optional(nonEmpty().check(z.refine(noLineBreaks, 'must be on one line'))),
+    }),
+    {},
+  ),
+  signup: signupSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -7,8 +7,10 @@
  *   have accepted the message, so it is not resent unless the editor asks (--retry-unknown).
  * - abort: nothing can succeed until someone fixes the setup (login refused, TLS broken, server
  *   unreachable): the run stops.
+ * - cancelled: the run was stopped before the transaction reached DATA: the server has none of the
+ *   message, so it is as if it had not been tried.
  */
-export type OutcomeKind = 'sent' | 'deferred' | 'failed' | 'unknown' | 'abort';
+export type OutcomeKind = 'sent' | 'deferred' | 'failed' | 'unknown' | 'abort' | 'cancelled';
 
 export interface SmtpOutcome {
   kind: OutcomeKind;

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import DKIM from 'nodemailer/lib/dkim';
 import type { Config } from '../config/schema.js';
-import type { Secrets } from '../config/load.js';
+import type { Secrets, Settings } from '../config/load.js';
 import { FintechWeeklyError, UsageError } from '../core/errors.js';
 import { classifySmtpError, smtpSuccess, type SmtpErrorLike, type SmtpOutcome, type SmtpStage } from '../core/smtp-reply.js';
 
@@ -14,7 +14,9 @@ import { classifySmtpError, smtpSuccess, type SmtpErrorLike, type SmtpOutcome, t
  * of its own instead of nodemailer's pool transport, for two reasons the send log depends on:
  * nothing is ever requeued behind the engine's back (the pool's maxRequeues, structurally 0), and
  * every failure is known to have happened before or after the server accepted DATA, which is the
- * difference between "deferred, safe to resend" and "unknown, may have been delivered".
+ * difference between "deferred, safe to resend" and "unknown, may have been delivered". The same
+ * knowledge lets abort() tell a stopped send which messages never left (cancelled) from those the
+ * server was already receiving (unknown).
  * Messages go out as pre-composed bytes: nothing is re-encoded per message.
  */
 
@@ -31,7 +33,29 @@ export interface Transport {
   readonly description: string;
   /** Never rejects for SMTP trouble: the outcome says what happened. */
   send(message: OutgoingMessage): Promise<SmtpOutcome>;
+  /**
+   * Cuts every message in flight, at once: one whose transaction has not reached DATA resolves
+   * `cancelled` (the server has none of it), one past DATA `unknown`; later sends resolve
+   * `cancelled` without connecting.
+   */
+  abort(): void;
   close(): Promise<void>;
+}
+
+/** What to tell the editor when the SMTP setup, not a recipient, is the problem. */
+export const ABORT_HINTS: Record<NonNullable<SmtpOutcome['fix']>, string> = {
+  login: 'Check the SMTP user (smtp.user or the user in FINTECHWEEKLY_SMTP_URL) and the password (FINTECHWEEKLY_SMTP_PASSWORD or the URL), then run the same command again: it resumes.',
+  tls: 'Check the port and TLS mode (465 = smtps:// or smtp.secure: true; 587 = STARTTLS) and that the server certificate matches the host name, then run the same command again.',
+  server: 'Check smtp.host and smtp.port (or FINTECHWEEKLY_SMTP_URL) and that the SMTP server is running and reachable, then run the same command again.',
+};
+
+const CANCELLED: SmtpOutcome = { kind: 'cancelled', code: undefined, reply: 'stopped before the message was sent' };
+const CUT_AFTER_DATA: SmtpOutcome = { kind: 'unknown', code: undefined, reply: 'stopped while the server was receiving the message: it may have been delivered' };
+
+/** The project's transport: the SMTP server of the settings, or the folder for `--outbox DIR`. */
+export async function openTransport(settings: Settings, outbox: string | undefined): Promise<Transport> {
+  if (outbox) return openOutboxTransport(path.resolve(outbox));
+  return openSmtpTransport(resolveSmtpSettings(settings.config, settings.secrets, settings.root));
 }
 
 export interface SmtpSettings {
@@ -138,6 +162,9 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
   const idle: PooledConnection[] = [];
   let open = 0;
   const all = new Set<PooledConnection>();
+  /** Transactions under way, each able to end itself with the outcome of being cut now. */
+  const cutters = new Set<() => void>();
+  let aborted = false;
 
   interface PooledConnection {
     conn: SMTPConnection;
@@ -223,18 +250,27 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
   function transact(pooled: PooledConnection, message: OutgoingMessage): Promise<{ outcome: SmtpOutcome; usable: boolean }> {
     return new Promise((resolve) => {
       let stage: SmtpStage = 'envelope';
+      /** The server's answer, once it gave one (a refused message waits for RSET before finishing). */
+      let replied: SmtpOutcome | undefined;
       let done = false;
       const finish = (outcome: SmtpOutcome, usable: boolean) => {
         if (done) return;
         done = true;
         clearTimeout(deadline);
+        cutters.delete(cutNow);
         resolve({ outcome, usable });
       };
-      const deadline = setTimeout(() => {
+      const cut = (outcome: SmtpOutcome) => {
         pooled.alive = false;
         pooled.conn.close();
-        finish(classifySmtpError({ code: 'ETIMEDOUT', message: `no reply within ${settings.messageTimeoutMs / 1000} s (smtp.messageTimeoutSeconds)` }, stage), false);
-      }, settings.messageTimeoutMs);
+        finish(outcome, false);
+      };
+      const cutNow = () => cut(replied ?? (stage === 'data' ? CUT_AFTER_DATA : CANCELLED));
+      cutters.add(cutNow);
+      const deadline = setTimeout(
+        () => cut(replied ?? classifySmtpError({ code: 'ETIMEDOUT', message: `no reply within ${settings.messageTimeoutMs / 1000} s (smtp.messageTimeoutSeconds)` }, stage)),
+        settings.messageTimeoutMs,
+      );
       // The stream is only read once the server has answered DATA with 354.
       const body = new Readable({
         read() {
@@ -247,6 +283,7 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
         if (!error) return finish(smtpSuccess(info.response), true);
         const e = error as Error & SmtpErrorLike;
         const outcome = classifySmtpError({ ...pick(e), message: redact(e.message) }, stage);
+        replied = outcome;
         // A refused envelope or message leaves the session usable once reset, as nodemailer's pool does.
         const resettable = pooled.alive && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.responseCode !== 421;
         if (!resettable) {
@@ -269,23 +306,37 @@ export async function openSmtpTransport(settings: SmtpSettings, connections = se
     connections,
     description: describeSmtp(settings),
     async send(message) {
+      if (aborted) return CANCELLED;
       const chunks = sign ? [await sign(Buffer.concat(message.chunks))] : message.chunks;
       let pooled = await acquire();
       try {
+        if (aborted) return CANCELLED;
         if (!pooled) {
           try {
             pooled = await connect();
           } catch (error) {
+            if (aborted) return CANCELLED;
             const e = error as Error & SmtpErrorLike;
             return classifySmtpError({ ...pick(e), message: redact(e.message) }, 'connect');
           }
         }
+        if (aborted) return CANCELLED;
         const { outcome, usable } = await transact(pooled, { envelope: message.envelope, chunks });
         if (!usable) pooled.alive = false;
         return outcome;
       } finally {
         release(pooled);
       }
+    },
+    abort() {
+      aborted = true;
+      for (const cutNow of [...cutters]) cutNow();
+      for (const pooled of all) {
+        pooled.alive = false;
+        pooled.conn.close();
+      }
+      // Sends waiting for a connection wake up, see `aborted` and return cancelled.
+      for (const wake of waiters.splice(0)) wake();
     },
     async close() {
       for (const pooled of all) {
@@ -318,6 +369,8 @@ export async function openOutboxTransport(dir: string): Promise<Transport> {
       await writeFile(file, message.chunks);
       return smtpSuccess(`250 written to ${file}`);
     },
+    // A file being written is finished: nothing goes over the network.
+    abort() {},
     async close() {},
   };
 }

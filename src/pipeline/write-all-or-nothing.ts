@@ -8,11 +8,18 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 export function writeAllOrNothing(dir: string, files: [path: string, content: string][]): void {
   mkdirSync(dir, { recursive: true });
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
+  let writing = dir;
   try {
-    for (const [target, content] of files) writeFileSync(target + suffix, content);
+    for (const [target, content] of files) {
+      writing = target;
+      writeFileSync(target + suffix, content);
+    }
   } catch (error) {
     for (const [target] of files) rmSync(target + suffix, { force: true });
-    throw error;
+    // A failed write() names no file, unlike a failed open(): a full disk (ENOSPC) should say where.
+    const failure = error as NodeJS.ErrnoException;
+    failure.path ??= writing;
+    throw failure;
   }
   for (const [target] of files) renameSync(target + suffix, target);
 }

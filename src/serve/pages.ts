@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { escapeHtml } from '../core/escape-html.js';
+import { subscribeUrl } from '../core/message/placeholders.js';
 import type { PageStrings } from './strings.js';
 
 /** One built issue as the archive lists it (dist/<slug>/issue.json). */
@@ -19,8 +20,8 @@ export interface PageContext {
 }
 
 
-/** The common frame: brand colours, readable on a phone, no scripts, no external resources. */
-function page({ config }: PageContext, title: string, body: string, options: { index?: boolean } = {}): string {
+/** The common frame: brand colours, readable on a phone, no scripts, no external resources. `style` adds CSS rules. */
+export function page({ config }: PageContext, title: string, body: string, options: { index?: boolean; style?: string } = {}): string {
   const c = config.brand.colors;
   return `<!doctype html>
 <html lang="${escapeHtml(config.lang)}">
@@ -37,7 +38,7 @@ a{color:${c.primary}}
 button{background:${c.primary};color:#fff;border:0;border-radius:4px;padding:12px 24px;font:inherit;font-weight:700;cursor:pointer}
 ol{list-style:none;padding:0}
 li{margin:0 0 20px}
-</style>
+${options.style ?? ''}</style>
 </head>
 <body>
 <main>
@@ -89,7 +90,9 @@ export function archiveIndexPage(context: PageContext, entries: readonly Archive
   );
   const list = items.length > 0 ? `<ol>\n${items.join('\n')}\n</ol>` : `<p>${escapeHtml(s.archiveEmpty)}</p>`;
   const intro = s.archiveIntro ? `<p>${escapeHtml(s.archiveIntro)}</p>\n` : '';
-  return page(context, s.archiveTitle, `<h1>${escapeHtml(s.archiveTitle)}</h1>\n${intro}${list}`, { index: true });
+  // Absolute: dist/index.html may be served by a static host, the form only by serve at publicUrl.
+  const subscribe = s.subscribeLink && context.config.signup.enabled ? `<p><a href="${escapeHtml(subscribeUrl(context.config.publicUrl))}"><strong>${escapeHtml(s.subscribeLink)}</strong></a></p>\n` : '';
+  return page(context, s.archiveTitle, `<h1>${escapeHtml(s.archiveTitle)}</h1>\n${intro}${subscribe}${list}`, { index: true });
 }
 
 function formatDate(date: string, lang: string): string {

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { parseUnsubscribeToken, verifyUnsubscribeToken } from '../core/message/token.js';
+import { allow, BASE_HEADERS, FORM_PAGE_HEADERS, readBody, send, type Body } from './http.js';
+import type { SignupRoutes } from './signup-routes.js';
 import { archiveIndexPage, invalidLinkPage, messagePage, unsubscribeConfirmPage, unsubscribedPage, type ArchiveEntry, type PageContext } from './pages.js';
 
 /** What the server needs of the subscriber list. */
@@ -29,6 +31,8 @@ export interface ServeOptions {
   onEvent?: (event: ServeEvent) => void;
   /** Largest POST body accepted; the one-click body is 26 bytes. */
   maxBodyBytes?: number;
+  /** The sign-up form and confirmation links (signup-routes.ts), when the form is on. */
+  signup?: SignupRoutes;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 4096;
@@ -37,26 +41,16 @@ export const DEFAULT_MAX_BODY_BYTES = 4096;
 // doing the same HMAC work as the wrong-mac case.
 const NOBODY = 'nobody@invalid.invalid';
 
-const BASE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'X-Content-Type-Options': 'nosniff',
-  // The unsubscribe URL carries a token: never leak it to another site.
-  'Referrer-Policy': 'no-referrer',
-};
-const UNSUBSCRIBE_HEADERS = {
-  ...BASE_HEADERS,
-  'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  'X-Frame-Options': 'DENY',
-};
+const UNSUBSCRIBE_HEADERS = FORM_PAGE_HEADERS;
 const ARCHIVE_HEADERS = { ...BASE_HEADERS, 'Cache-Control': 'public, max-age=300' };
 
 const SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * The unsubscribe endpoint and the web archive. GET never changes anything (mail scanners and link
- * previews fetch every URL in a message); only a POST with List-Unsubscribe=One-Click (RFC 8058,
- * or the confirmation page's button, which posts the same field) unsubscribes.
+ * The unsubscribe endpoint, the web archive and (with `signup`) the sign-up form. GET never
+ * changes anything (mail scanners and link previews fetch every URL in a message); only a POST
+ * with List-Unsubscribe=One-Click (RFC 8058, or the confirmation page's button, which posts the
+ * same field) unsubscribes.
  */
 export function createArchiveServer(options: ServeOptions): Server {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -67,7 +61,7 @@ export function createArchiveServer(options: ServeOptions): Server {
   const server = createServer((req, res) => {
     const method = req.method ?? 'GET';
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    res.on('finish', () => emit({ kind: 'request', method, path: rawPath.replace(/^\/u\/.*/, '/u/[token]'), status: res.statusCode }));
+    res.on('finish', () => emit({ kind: 'request', method, path: rawPath.replace(/^\/(u|confirm)\/.*/, '/$1/[token]'), status: res.statusCode }));
     handle(req, res, method, rawPath).catch((error: unknown) => {
       emit({ kind: 'error', error });
       if (!res.headersSent) send(res, 500, BASE_HEADERS, messagePage(pages, s.errorTitle, s.errorText));
@@ -84,6 +78,7 @@ export function createArchiveServer(options: ServeOptions): Server {
       send(res, 400, BASE_HEADERS, messagePage(pages, s.notFoundTitle, s.notFoundText));
       return;
     }
+    if (options.signup && (await options.signup(req, res, method, rawPath))) return;
     const unsubscribe = /^\/u\/([^/]*)$/.exec(rawPath);
     if (unsubscribe) {
       await handleUnsubscribe(req, res, method, unsubscribe[1] ?? '');
@@ -153,16 +148,6 @@ export function createArchiveServer(options: ServeOptions): Server {
   }
 }
 
-function allow(res: ServerResponse, method: string, methods: string[]): boolean {
-  if (methods.includes(method)) return true;
-  res.writeHead(405, { ...BASE_HEADERS, Allow: methods.join(', ') }).end('<!doctype html><title>405</title><p>Method not allowed.</p>\n');
-  return false;
-}
-
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
-  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
-}
-
 /** Dot segments, backslashes and NUL, raw or percent-encoded: nothing outside dist/ is ever named. */
 function isTraversal(rawPath: string): boolean {
   let decoded: string;
@@ -172,34 +157,6 @@ function isTraversal(rawPath: string): boolean {
     return true;
   }
   return !decoded.startsWith('/') || /[\\\0]/.test(decoded) || decoded.split('/').some((segment) => segment === '..' || segment === '.');
-}
-
-type Body = { kind: 'complete'; text: string } | { kind: 'too-large' } | { kind: 'aborted' };
-
-/** The body, or 'too-large' as soon as it passes `limit` (the rest is read and dropped), or 'aborted' when the client went away. */
-function readBody(req: IncomingMessage, limit: number): Promise<Body> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume();
-      resolve({ kind: 'too-large' });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        resolve({ kind: 'too-large' });
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => resolve(size > limit ? { kind: 'too-large' } : { kind: 'complete', text: Buffer.concat(chunks).toString('utf8') }));
-    // Settles nothing when the body already ended or overflowed: a promise resolves once.
-    req.on('close', () => resolve({ kind: 'aborted' }));
-    req.on('error', reject);
-  });
 }
 
 /** RFC 8058: the POST carries List-Unsubscribe=One-Click, form-urlencoded or as a multipart field. */

@@ -13,6 +13,8 @@ export const pageStringsSchema = z
     archiveIntro: z.string(),
     archiveEmpty: z.string().min(1),
     backToArchive: z.string().min(1),
+    /** The archive's link to the sign-up form; a template from before the form has none and shows no link. */
+    subscribeLink: z.string().min(1).optional(),
     unsubscribeTitle: z.string().min(1),
     unsubscribeQuestion: z.string().min(1),
     unsubscribeButton: z.string().min(1),

@@ -1,13 +1,19 @@
 import type { Db } from './db.js';
 
+/** A campaign's own state (the campaigns.status column); its deliveries have states of their own. */
+export type CampaignState = 'draft' | 'scheduled' | 'sending' | 'done' | 'cancelled';
+/** Who set the send time: `schedule --at`, or a front matter send_at (which may only move its own). */
+export type ScheduledBy = 'cli' | 'front-matter';
+
 export interface Campaign {
   id: number;
   slug: string;
   issue_path: string;
   subject: string;
-  status: 'draft' | 'scheduled' | 'sending' | 'done' | 'cancelled';
+  status: CampaignState;
   send_at: string | null;
   content_hash: string | null;
+  scheduled_by: ScheduledBy | null;
   created_at: string;
   updated_at: string;
   started_at: string | null;

@@ -25,8 +25,8 @@ export function openDb(file: string): Db {
     });
   }
   db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
   migrate(db, file);
+  db.pragma('foreign_keys = ON');
   return db;
 }
 
@@ -38,16 +38,41 @@ function migrate(db: Db, file: string): void {
       hint: 'Upgrade fintechweekly; do not downgrade over a database in use.',
     });
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    const sql = MIGRATIONS[version] as string;
-    // IMMEDIATE: two processes opening a new database at once must not both migrate it.
-    db.transaction(() => {
-      const now = db.pragma('user_version', { simple: true }) as number;
-      if (now > version) return;
-      db.exec(sql);
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
+  if (current === MIGRATIONS.length) return;
+  // A migration that rebuilds a table drops the old one: with foreign keys on, that would run the
+  // ON DELETE actions of the rows pointing at it (the send log would lose its subscriber ids).
+  // SQLite only switches them outside a transaction; foreign_key_check proves nothing dangles.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      const sql = MIGRATIONS[version] as string;
+      // IMMEDIATE: two processes opening a new database at once must not both migrate it.
+      db.transaction(() => {
+        const now = db.pragma('user_version', { simple: true }) as number;
+        if (now > version) return;
+        db.exec(sql);
+        const dangling = db.pragma('foreign_key_check') as unknown[];
+        if (dangling.length > 0) throw new FintechWeeklyError(`migrating the database ${file} to schema ${version + 1} left ${dangling.length} broken reference(s); nothing was changed`, { file });
+        db.pragma(`user_version = ${version + 1}`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
+}
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * The prepared statement for `sql` on this connection, compiled on first use: compiling costs
+ * more than running a small query, which counts on a hot path (the sign-up form).
+ */
+export function statement(db: Db, sql: string): Database.Statement {
+  let prepared = statements.get(db);
+  if (!prepared) statements.set(db, (prepared = new Map()));
+  let compiled = prepared.get(sql);
+  if (!compiled) prepared.set(sql, (compiled = db.prepare(sql)));
+  return compiled;
 }
 
 /** Opens the store, runs `work` with it and closes it, also when `work` throws. */

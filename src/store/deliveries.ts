@@ -1,4 +1,6 @@
 import { deliveryMessageId } from '../core/message/message-id.js';
+import { emptyDeliveryCounts, type Delivery, type DeliveryCounts, type DeliveryResult, type DeliveryState, type SendLog } from '../delivery/send-log.js';
+import { finishCampaign } from './campaigns.js';
 import type { Db } from './db.js';
 
 /**
@@ -7,28 +9,6 @@ import type { Db } from './db.js';
  * - results are committed in small groups, together with the next claim (one fsync for both);
  * - a row still `sending` when a run starts was interrupted mid-send and becomes `unknown`.
  */
-export type DeliveryState = 'pending' | 'sending' | 'sent' | 'deferred' | 'failed' | 'unknown' | 'skipped';
-export type ResultState = 'sent' | 'deferred' | 'failed' | 'unknown';
-
-export interface Delivery {
-  id: number;
-  subscriberId: number | null;
-  email: string;
-  name: string | null;
-  state: DeliveryState;
-  attempts: number;
-  messageId: string;
-}
-
-export interface DeliveryResult {
-  id: number;
-  state: ResultState;
-  code: number | undefined;
-  reply: string;
-  at: Date;
-  /** For `deferred`: when this run tries again; null when only a later run will. */
-  nextAttemptAt?: Date | null;
-}
 
 const registered = new WeakSet<Db>();
 function registerFunctions(db: Db): void {
@@ -72,8 +52,9 @@ export function markInterruptedUnknown(db: Db, campaignId: number, now: Date): n
     .run(now.toISOString(), campaignId).changes;
 }
 
-export function countDeliveries(db: Db, campaignId: number): Record<DeliveryState, number> {
-  const counts: Record<DeliveryState, number> = { pending: 0, sending: 0, sent: 0, deferred: 0, failed: 0, unknown: 0, skipped: 0 };
+/** A campaign's send log counted by state: the one query `send`, `status` and `schedule list` share. */
+export function countDeliveries(db: Db, campaignId: number): DeliveryCounts {
+  const counts = emptyDeliveryCounts();
   for (const row of db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY state').all(campaignId) as { state: DeliveryState; n: number }[]) {
     counts[row.state] = row.n;
   }
@@ -96,14 +77,24 @@ export function previewRecipients(db: Db, campaignId: number | undefined, retryU
   return { count: n, sample: rows };
 }
 
-/** The send log of one campaign for the run that holds its lock. */
-export class DeliveryLog {
+/** SQLite reports a full disk (or a database at its max_page_count) as SQLITE_FULL. */
+function isOutOfSpace(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_FULL';
+}
+
+/**
+ * The send log of one campaign for the run that holds its lock. SQLite has one writer at a time, so
+ * the run walks the rows in id order behind a cursor of its own.
+ */
+export class SqliteSendLog implements SendLog {
   private readonly results: DeliveryResult[] = [];
+  private cursor = 0;
   private readonly selectNext;
   private readonly toSending;
   private readonly toSkipped;
   private readonly writeResult;
-  private readonly revertOne;
+  private readonly writeStateOnly;
+  private readonly releaseOne;
 
   constructor(
     private readonly db: Db,
@@ -131,35 +122,37 @@ export class DeliveryLog {
          sent_at = CASE WHEN @state = 'sent' THEN @at ELSE sent_at END
        WHERE id = @id AND state = 'sending'`,
     );
-    this.revertOne = db.prepare(`UPDATE deliveries SET state = @state, attempts = attempts - 1, updated_at = @at WHERE id = @id AND state = 'sending'`);
+    // A row that only changes its state does not grow, so this may still fit where nothing else
+    // does. A deferred row goes back to pending: it needs no retry time to be sent by any later run.
+    this.writeStateOnly = db.prepare(`UPDATE deliveries SET state = CASE @state WHEN 'deferred' THEN 'pending' ELSE @state END WHERE id = @id AND state = 'sending'`);
+    this.releaseOne = db.prepare(`UPDATE deliveries SET state = @state, attempts = attempts - 1, updated_at = @at WHERE id = @id AND state = 'sending'`);
   }
 
-  /** The next rows after `afterId` that this run may send, in id order. */
-  next(afterId: number, limit: number): Delivery[] {
-    return this.selectNext.all(this.campaignId, afterId, limit) as Delivery[];
+  counts(): DeliveryCounts {
+    return countDeliveries(this.db, this.campaignId);
   }
 
-  /**
-   * Commits, in one transaction, the results recorded so far and `sending` for these rows.
-   * Returns the rows to send now; the others were skipped (unsubscribed or removed meanwhile).
-   */
-  begin(rows: readonly Delivery[], now: Date): { started: Delivery[]; skipped: Delivery[] } {
+  claim(again: readonly Delivery[], fresh: number, now: Date): { started: Delivery[]; skipped: Delivery[]; exhausted: boolean } {
     const at = now.toISOString();
-    return this.db
+    const claimed = this.db
       .transaction(() => {
         this.writeResults();
+        const next = fresh > 0 ? (this.selectNext.all(this.campaignId, this.cursor, fresh) as Delivery[]) : [];
         const started: Delivery[] = [];
         const skipped: Delivery[] = [];
-        for (const row of rows) {
+        for (const row of [...again, ...next]) {
           if (this.toSending.run({ id: row.id, state: row.state, at }).changes === 1) started.push({ ...row, attempts: row.attempts + 1 });
           else if (this.toSkipped.run({ id: row.id, state: row.state, at }).changes === 1) skipped.push(row);
         }
-        return { started, skipped };
+        return { started, skipped, next };
       })
       .immediate();
+    // Only a committed claim moves the cursor: rows of a claim that failed are still to send.
+    const last = claimed.next.at(-1);
+    if (last) this.cursor = last.id;
+    return { started: claimed.started, skipped: claimed.skipped, exhausted: claimed.next.length < fresh };
   }
 
-  /** Queues a result; it is committed with the next begin() or flush(). */
   record(result: DeliveryResult): void {
     this.results.push(result);
   }
@@ -169,16 +162,35 @@ export class DeliveryLog {
   }
 
   flush(): void {
-    if (this.results.length) this.db.transaction(() => this.writeResults()).immediate();
+    if (!this.results.length) return;
+    try {
+      this.db.transaction(() => this.writeResults()).immediate();
+    } catch (error) {
+      if (!isOutOfSpace(error)) throw error;
+      try {
+        this.db
+          .transaction(() => {
+            for (const r of this.results) this.writeStateOnly.run({ id: r.id, state: r.state });
+            this.results.length = 0;
+          })
+          .immediate();
+      } catch {
+        // Not even that fits: these rows stay `sending`, and the next run reports them unknown.
+      }
+      throw error;
+    }
   }
 
-  /** Rows that were marked `sending` but never reached the server (the run aborted): back to where they were. */
-  revert(rows: readonly Delivery[], now: Date): void {
+  release(rows: readonly Delivery[], now: Date): void {
+    if (!rows.length) return;
     const at = now.toISOString();
     this.db.transaction(() => {
-      this.writeResults();
-      for (const row of rows) this.revertOne.run({ id: row.id, state: row.state, at });
+      for (const row of rows) this.releaseOne.run({ id: row.id, state: row.state, at });
     })();
+  }
+
+  finish(now: Date): boolean {
+    return finishCampaign(this.db, this.campaignId, now);
   }
 
   private writeResults(): void {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { LockHolder, LockResult } from '../delivery/send-log.js';
 import type { Db } from './db.js';
 
 /**
@@ -7,14 +8,6 @@ import type { Db } from './db.js';
  * over: a crashed run must not block the next one forever. A holder on another host cannot be
  * checked and is always respected.
  */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  acquiredAt: string;
-}
-
-export type LockResult = { acquired: true; release: () => void } | { acquired: false; holder: LockHolder };
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -68,4 +68,88 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE campaigns ADD COLUMN scheduled_by TEXT CHECK (scheduled_by IN ('cli', 'front-matter'));
   `,
+  // 3: sign-up through serve. Subscribers may be 'pending' (SQLite cannot change a CHECK, so the
+  // table is rebuilt, the way https://sqlite.org/lang_altertable.html#otheralter describes; ids stay).
+  // One signups row per form submission: the consent record and its confirmation email.
+  `
+  CREATE TABLE subscribers_v3 (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL UNIQUE,
+    name            TEXT,
+    status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'pending', 'unsubscribed', 'bounced')),
+    source          TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    unsubscribed_at TEXT
+  );
+  INSERT INTO subscribers_v3 (id, email, name, status, source, created_at, updated_at, unsubscribed_at)
+    SELECT id, email, name, status, source, created_at, updated_at, unsubscribed_at FROM subscribers;
+  DROP TABLE subscribers;
+  ALTER TABLE subscribers_v3 RENAME TO subscribers;
+  CREATE INDEX subscribers_status ON subscribers (status, id);
+
+  CREATE TABLE signups (
+    id              INTEGER PRIMARY KEY,
+    subscriber_id   INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    email           TEXT NOT NULL,
+    name            TEXT,                            -- as typed in the form; applied at confirmation
+    -- The status this sign-up took the subscriber from ('unsubscribed', 'bounced'; NULL: a new
+    -- address): purge-pending puts it back, so an unconfirmed sign-up never erases an opt-out.
+    previous_status TEXT CHECK (previous_status IN ('unsubscribed', 'bounced')),
+    source_page     TEXT NOT NULL,
+    ip_hash         TEXT NOT NULL,                   -- HMAC of the address with the server secret
+    promise         TEXT NOT NULL,                   -- the words the form showed
+    requested_at    TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    confirmed_at    TEXT,
+    mail_state      TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (mail_state IN ('queued', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped')),
+    mail_attempts   INTEGER NOT NULL DEFAULT 0,
+    mail_due_at     TEXT,                            -- when a queued or deferred email may go
+    mail_reply      TEXT,
+    mail_sent_at    TEXT
+  );
+  CREATE INDEX signups_subscriber ON signups (subscriber_id, id);
+  CREATE INDEX signups_email ON signups (email, requested_at);
+  CREATE INDEX signups_mail_due ON signups (mail_due_at) WHERE mail_state IN ('queued', 'deferred');
+
+  -- Sign-ups per client address (a keyed hash of the IPv4 address or IPv6 /64), for the per-IP limit.
+  CREATE TABLE signup_attempts (
+    ip_key TEXT NOT NULL,
+    at     TEXT NOT NULL
+  );
+  CREATE INDEX signup_attempts_key ON signup_attempts (ip_key, at);
+  CREATE INDEX signup_attempts_at ON signup_attempts (at);
+  `,
+  // 4: bounces and complaints. One row per (returned message, address): reading the same message
+  // again changes nothing. Each row keeps its evidence and what it decided; subscribers say why
+  // they stopped being active; bounce_resets says from when soft bounces count again after a reactivation.
+  `
+  CREATE TABLE bounce_events (
+    id            INTEGER PRIMARY KEY,
+    message_key   TEXT NOT NULL,                   -- the returned message's Message-ID, else a hash of its bytes
+    address       TEXT NOT NULL,                   -- the recipient it reports on (lower-case)
+    kind          TEXT NOT NULL CHECK (kind IN ('bounce', 'complaint')),
+    class         TEXT CHECK (class IN ('hard', 'soft')),
+    status        TEXT,                            -- enhanced status code, 5.1.1
+    reason        TEXT NOT NULL,                   -- user-unknown, mailbox-full, blocked, complaint...
+    diagnostic    TEXT,
+    delivery_id   INTEGER NOT NULL REFERENCES deliveries (id),
+    subscriber_id INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
+    matched_by    TEXT NOT NULL CHECK (matched_by IN ('verp', 'message-id')),
+    decision      TEXT NOT NULL CHECK (decision IN ('bounced', 'counted', 'unsubscribed', 'none')),
+    source        TEXT NOT NULL,                   -- the file (path#n in an mbox), or "uid N" on IMAP
+    created_at    TEXT NOT NULL,
+    UNIQUE (message_key, address)
+  );
+  CREATE INDEX bounce_events_subscriber ON bounce_events (subscriber_id, id);
+  CREATE INDEX bounce_events_delivery ON bounce_events (delivery_id);
+  CREATE INDEX deliveries_message_id ON deliveries (message_id);
+  ALTER TABLE subscribers ADD COLUMN status_reason TEXT;   -- why not active: hard-bounce, soft-bounces, complaint
+  -- A bounced subscriber reactivated by hand: soft bounces of deliveries before reset_at no longer count.
+  CREATE TABLE bounce_resets (
+    subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers (id) ON DELETE CASCADE,
+    reset_at      TEXT NOT NULL
+  );
+  `,
 ];

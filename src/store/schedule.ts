@@ -1,5 +1,8 @@
 import { FintechWeeklyError } from '../core/errors.js';
+import type { DeliveryCounts } from '../delivery/send-log.js';
+import { findCampaign, type Campaign, type CampaignState, type ScheduledBy } from './campaigns.js';
 import type { Db } from './db.js';
+import { countDeliveries } from './deliveries.js';
 
 /**
  * The schedule lives in the campaigns table: one row per issue, so scheduling an issue again moves
@@ -7,22 +10,17 @@ import type { Db } from './db.js';
  * the send engine turns it into 'sending' and then 'done'.
  */
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'done' | 'cancelled';
-export type ScheduledBy = 'cli' | 'front-matter';
-export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
 export interface ScheduleEntry {
   slug: string;
   issuePath: string;
   subject: string;
-  status: CampaignStatus;
+  status: CampaignState;
   /** ISO 8601 UTC. */
   sendAt: string | null;
   scheduledBy: ScheduledBy | null;
   startedAt: string | null;
   finishedAt: string | null;
-  counts: Record<DeliveryState, number>;
+  counts: DeliveryCounts;
 }
 
 export interface ScheduleRequest {
@@ -34,26 +32,8 @@ export interface ScheduleRequest {
   now: Date;
 }
 
-interface CampaignRow {
-  id: number;
-  slug: string;
-  issue_path: string;
-  subject: string;
-  status: CampaignStatus;
-  send_at: string | null;
-  scheduled_by: ScheduledBy | null;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-const COLUMNS = 'id, slug, issue_path, subject, status, send_at, scheduled_by, started_at, finished_at';
-
-function campaignBySlug(db: Db, slug: string): CampaignRow | undefined {
-  return db.prepare(`SELECT ${COLUMNS} FROM campaigns WHERE slug = ?`).get(slug) as CampaignRow | undefined;
-}
-
 /** Why an editor may not (re)schedule or cancel a campaign in this state, or undefined. */
-function refusal(row: CampaignRow, what: string): FintechWeeklyError | undefined {
+function refusal(row: Campaign, what: string): FintechWeeklyError | undefined {
   if (row.status === 'sending') {
     return new FintechWeeklyError(`cannot ${what} ${row.slug}: it is being sent now, or a send of it was interrupted`, {
       hint: `See its progress with \`fintechweekly status ${row.slug}\`; the next \`fintechweekly dispatch\` (or \`send\`) finishes an interrupted send.`,
@@ -74,7 +54,7 @@ function refusal(row: CampaignRow, what: string): FintechWeeklyError | undefined
 export function scheduleCampaign(db: Db, request: ScheduleRequest): { previousSendAt: string | null } {
   return db
     .transaction(() => {
-      const existing = campaignBySlug(db, request.slug);
+      const existing = findCampaign(db, request.slug);
       const now = request.now.toISOString();
       const sendAt = request.sendAt.toISOString();
       if (!existing) {
@@ -98,7 +78,7 @@ export function scheduleCampaign(db: Db, request: ScheduleRequest): { previousSe
 export function cancelSchedule(db: Db, slug: string, now: Date): { sendAt: string | null } {
   return db
     .transaction(() => {
-      const existing = campaignBySlug(db, slug);
+      const existing = findCampaign(db, slug);
       if (!existing || existing.status === 'draft' || existing.status === 'cancelled') {
         throw new FintechWeeklyError(`${slug} is not scheduled, so there is nothing to cancel`, {
           hint: 'See what is scheduled with `fintechweekly schedule list`.',
@@ -125,7 +105,7 @@ export type FrontMatterScheduleChange =
 export function syncFrontMatterSchedule(db: Db, request: Omit<ScheduleRequest, 'sendAt'> & { sendAt: Date | undefined }): FrontMatterScheduleChange | undefined {
   return db
     .transaction((): FrontMatterScheduleChange | undefined => {
-      const existing = campaignBySlug(db, request.slug);
+      const existing = findCampaign(db, request.slug);
       const now = request.now.toISOString();
       const sendAt = request.sendAt?.toISOString();
       if (!existing) {
@@ -199,16 +179,14 @@ export function dueCampaigns(db: Db, now: Date): DueCampaign[] {
 export function listSchedules(db: Db): ScheduleEntry[] {
   const rows = db
     .prepare(
-      `SELECT ${COLUMNS} FROM campaigns WHERE status <> 'draft'
+      `SELECT * FROM campaigns WHERE status <> 'draft'
         ORDER BY CASE status WHEN 'scheduled' THEN 0 WHEN 'sending' THEN 1 WHEN 'done' THEN 2 ELSE 3 END,
                  CASE status WHEN 'scheduled' THEN send_at END ASC,
                  COALESCE(finished_at, started_at, send_at, updated_at) DESC, id DESC`,
     )
-    .all() as CampaignRow[];
-  const countsOf = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY state');
+    .all() as Campaign[];
   return rows.map((row) => {
-    const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
-    for (const { state, n } of countsOf.all(row.id) as { state: DeliveryState; n: number }[]) counts[state] = n;
+    const counts = countDeliveries(db, row.id);
     return {
       slug: row.slug,
       issuePath: row.issue_path,

@@ -1,9 +1,9 @@
+import type { DeliveryCounts } from '../delivery/send-log.js';
+import { findCampaign, type CampaignState } from './campaigns.js';
 import type { Db } from './db.js';
+import { countDeliveries } from './deliveries.js';
 
 /** Where a campaign's send stands: deliveries counted by state, and the ones an editor should look at. */
-export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
 export const PROBLEM_STATES = ['failed', 'unknown', 'deferred'] as const;
 export type ProblemState = (typeof PROBLEM_STATES)[number];
 
@@ -21,26 +21,14 @@ export interface CampaignStatus {
   slug: string;
   subject: string;
   issuePath: string;
-  /** The campaign's own state: draft, scheduled, sending, done, cancelled. */
-  campaignState: string;
+  campaignState: CampaignState;
   sendAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
   total: number;
-  counts: Record<DeliveryState, number>;
+  counts: DeliveryCounts;
   /** Failed first, then unknown, then deferred; by address within each. */
   problems: ProblemDelivery[];
-}
-
-interface CampaignRow {
-  id: number;
-  slug: string;
-  subject: string;
-  issue_path: string;
-  status: string;
-  send_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
 }
 
 /** The slug of the campaign sent from this issue file (path relative to the project root), if any. */
@@ -51,14 +39,10 @@ export function findCampaignSlugByIssuePath(db: Db, issuePath: string): string |
 
 /** Undefined when no campaign has this slug. */
 export function campaignStatus(db: Db, slug: string): CampaignStatus | undefined {
-  const campaign = db.prepare('SELECT * FROM campaigns WHERE slug = ?').get(slug) as CampaignRow | undefined;
+  const campaign = findCampaign(db, slug);
   if (!campaign) return undefined;
-  const counts = Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Record<DeliveryState, number>;
-  let total = 0;
-  for (const row of db.prepare('SELECT state, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY state').all(campaign.id) as { state: DeliveryState; n: number }[]) {
-    counts[row.state] = row.n;
-    total += row.n;
-  }
+  const counts = countDeliveries(db, campaign.id);
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
   const problems = db
     .prepare(
       `SELECT email, state, attempts, last_code AS lastCode, last_reply AS lastReply, next_attempt_at AS nextAttemptAt, updated_at AS updatedAt

@@ -1,7 +1,7 @@
 import { normalizeEmail, normalizeName } from '../core/message/address.js';
 import { FintechWeeklyError } from '../core/errors.js';
 import type { CsvSubscriberRow, SubscriberStatus } from '../core/subscriber-csv.js';
-import type { Db } from './db.js';
+import { statement, type Db } from './db.js';
 
 /**
  * The subscriber list. Addresses are stored trimmed and lower-cased (normalizeEmail), so every
@@ -13,7 +13,7 @@ export interface Subscriber {
   email: string;
   name: string | null;
   status: SubscriberStatus;
-  /** 'cli', 'import:<file name>' or 'serve'. */
+  /** 'cli', 'import:<file name>' or 'signup' (the form of serve). */
   source: string | null;
   created_at: string;
   updated_at: string;
@@ -35,7 +35,7 @@ export function getSubscriberById(db: Db, id: number): Subscriber | undefined {
 }
 
 export function getSubscriberByEmail(db: Db, email: string): Subscriber | undefined {
-  return db.prepare('SELECT * FROM subscribers WHERE email = ?').get(lookupKey(email)) as Subscriber | undefined;
+  return statement(db, 'SELECT * FROM subscribers WHERE email = ?').get(lookupKey(email)) as Subscriber | undefined;
 }
 
 /** Adds an active subscriber; throws a FintechWeeklyError for a bad address or name, or one already on the list. */
@@ -109,7 +109,7 @@ export function firstSubscriber(db: Db, status: SubscriberStatus): Subscriber | 
 }
 
 export function countSubscribers(db: Db): SubscriberCounts {
-  const counts: SubscriberCounts = { active: 0, unsubscribed: 0, bounced: 0, total: 0 };
+  const counts: SubscriberCounts = { active: 0, pending: 0, unsubscribed: 0, bounced: 0, total: 0 };
   for (const row of db.prepare('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all() as { status: SubscriberStatus; n: number }[]) {
     counts[row.status] = row.n;
     counts.total += row.n;
@@ -121,9 +121,9 @@ export interface ImportOptions {
   /** Stored as the subscribers' source: `import:<source>`. */
   source: string;
   /** Make unsubscribed and bounced addresses in the file active again. */
-  resubscribe?: boolean;
+  resubscribe?: boolean | undefined;
   /** Replace stored names with the file's (by default a name is only filled in where none is stored). */
-  updateNames?: boolean;
+  updateNames?: boolean | undefined;
 }
 
 export interface ImportedRow {
@@ -141,56 +141,200 @@ export interface ImportSummary {
   skippedUnsubscribed: (ImportedRow & { status: SubscriberStatus })[];
 }
 
+// Page caches during an import, in KiB. SQLite's sorter (building the index over the staged rows)
+// takes as much memory as the main cache, so that one stays small until the list is written.
+// Larger caches write a big list faster but cost memory whatever the list's size: these keep a
+// million-row import within a few megabytes of a small one.
+const STAGING_CACHE_KIB = 4096;
+const WRITING_CACHE_KIB = 40960;
+
+export interface DuplicateRow extends ImportedRow {
+  /** The line of the first row with this address. */
+  first: number;
+}
+
 /**
- * Imports parsed CSV rows in ONE transaction: either all of them are stored or, if anything
- * fails, none. Idempotent: importing the same rows again reports them all unchanged.
- * - A new address is added with the file's status (default active).
+ * An import of a file of any size in steps, so that a failure half way (a bad row that stops the
+ * file, a full disk, Ctrl-C, a killed process) leaves the list exactly as it was:
+ * 1. `stage`: the file's rows go, batch by batch, into a TEMP table (SQLite's temporary file,
+ *    private to this connection, gone when it closes or the process dies). Nothing here touches
+ *    the list or locks it, so `serve` and `send` keep writing meanwhile.
+ * 2. `removeDuplicates`: an index over the staged addresses (built by sorting, far cheaper than
+ *    keeping one up to date row by row) finds every address the file has twice; the later copies
+ *    are dropped and returned. No address is held in memory.
+ * 3. `apply`: ONE transaction compares the staged rows with the list and writes every change in
+ *    a few set-based statements. It commits completely or not at all.
+ * The rules of `apply`, so that importing the same file again changes nothing:
+ * - A new address is added with the file's status (default active), in the file's order.
  * - An unsubscribed or bounced address is never made active again unless `resubscribe`.
  * - A row marked unsubscribed or bounced in the file suppresses an active address too: importing
  *   another tool's export must never mail someone who left there.
  * - An empty name in the file never erases a stored one.
  */
-export function importSubscribers(db: Db, rows: readonly CsvSubscriberRow[], options: ImportOptions): ImportSummary {
-  const summary: ImportSummary = { added: 0, updated: 0, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [] };
-  const find = db.prepare('SELECT * FROM subscribers WHERE email = ?');
-  const insert = db.prepare('INSERT INTO subscribers (email, name, status, source, created_at, updated_at, unsubscribed_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const update = db.prepare('UPDATE subscribers SET name = ?, status = ?, unsubscribed_at = ?, updated_at = ? WHERE id = ?');
-  const source = `import:${options.source}`;
-  db.transaction(() => {
-    const at = now();
-    for (const row of rows) {
-      const existing = find.get(row.email) as Subscriber | undefined;
-      if (!existing) {
-        const status = row.status ?? 'active';
-        insert.run(row.email, row.name ?? null, status, source, at, at, status === 'active' ? null : at);
-        summary.added++;
-        continue;
-      }
-      const wantsActive = row.status === undefined || row.status === 'active';
-      let status = existing.status;
-      let outcome: 'resubscribed' | 'updated' | 'unchanged' = 'unchanged';
-      if (!wantsActive && existing.status === 'active') {
-        status = row.status as SubscriberStatus;
-        outcome = 'updated';
-      } else if (wantsActive && existing.status !== 'active') {
-        if (!options.resubscribe) {
-          summary.skippedUnsubscribed.push({ line: row.line, email: row.email, status: existing.status });
-          continue;
-        }
-        status = 'active';
-        outcome = 'resubscribed';
-      }
-      const replaceName = row.name !== undefined && row.name !== existing.name && (existing.name === null || options.updateNames === true);
-      const name = replaceName ? (row.name as string) : existing.name;
-      if (replaceName && outcome === 'unchanged') outcome = 'updated';
-      if (outcome === 'unchanged') {
-        summary.unchanged++;
-        continue;
-      }
-      const unsubscribedAt = status === 'active' ? null : (existing.unsubscribed_at ?? at);
-      update.run(name, status, unsubscribedAt, at, existing.id);
-      summary[outcome]++;
+export class SubscriberImport {
+  private readonly insert;
+  private readonly cacheBefore: number;
+
+  constructor(private readonly db: Db) {
+    this.cacheBefore = db.pragma('main.cache_size', { simple: true }) as number;
+    db.pragma(`temp.cache_size = -${STAGING_CACHE_KIB}`);
+    db.pragma(`main.cache_size = -${STAGING_CACHE_KIB}`);
+    db.exec(`
+      DROP TABLE IF EXISTS temp.import_rows;
+      DROP TABLE IF EXISTS temp.import_matches;
+      DROP TABLE IF EXISTS temp.import_list;
+      CREATE TEMP TABLE import_rows (line INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, status TEXT);
+      -- filled by apply: the staged rows whose address is on the list, and what happens to them
+      CREATE TEMP TABLE import_matches (line INTEGER NOT NULL, email TEXT NOT NULL, subscriber_id INTEGER NOT NULL, stored_status TEXT NOT NULL, outcome TEXT NOT NULL, new_status TEXT NOT NULL, new_name TEXT);`);
+    this.insert = db.prepare('INSERT INTO temp.import_rows (line, email, name, status) VALUES (?, ?, ?, ?)');
+  }
+
+  /** Stages rows, in file order, in one transaction. */
+  stage(rows: readonly CsvSubscriberRow[]): void {
+    withDiskErrors(this.db, () =>
+      this.db.transaction(() => {
+        for (const row of rows) this.insert.run(row.line, row.email, row.name ?? null, row.status ?? null);
+      })(),
+    );
+  }
+
+  /** After the last `stage`: drops every row whose address an earlier row has, and returns them in line order. */
+  removeDuplicates(): DuplicateRow[] {
+    return withDiskErrors(this.db, () =>
+      this.db.transaction(() => {
+        // Covers what apply reads, so that it walks the staged rows in address order without
+        // going back to the table.
+        this.db.exec('CREATE INDEX temp.import_rows_email ON import_rows (email, line, name, status)');
+        const duplicates = this.db
+          .prepare(
+            `SELECT r.line, r.email, d.first FROM temp.import_rows AS r
+             JOIN (SELECT email, min(line) AS first FROM temp.import_rows GROUP BY email HAVING count(*) > 1) AS d ON d.email = r.email AND r.line > d.first
+             ORDER BY r.line`,
+          )
+          .all() as DuplicateRow[];
+        const remove = this.db.prepare('DELETE FROM temp.import_rows WHERE line = ?');
+        for (const duplicate of duplicates) remove.run(duplicate.line);
+        return duplicates;
+      })(),
+    );
+  }
+
+  /** After `removeDuplicates`: writes the staged rows to the list in ONE transaction and reports what changed. */
+  apply(options: ImportOptions, at: Date): ImportSummary {
+    const when = at.toISOString();
+    return withDiskErrors(this.db, () =>
+      this.db
+        .transaction(() => {
+          const list = this.sortedList();
+          this.db.pragma(`main.cache_size = -${WRITING_CACHE_KIB}`);
+          // The staged rows are walked in address order, and so is the list: both are read
+          // front to back, and a new address costs one look.
+          this.db
+            .prepare(
+              `INSERT INTO temp.import_matches (line, email, subscriber_id, stored_status, outcome, new_status, new_name)
+               SELECT r.line, r.email, s.id, s.status,
+                 CASE
+                   WHEN coalesce(r.status, 'active') = 'active' AND s.status <> 'active' THEN CASE WHEN :resubscribe THEN 'resubscribed' ELSE 'skipped' END
+                   WHEN coalesce(r.status, 'active') <> 'active' AND s.status = 'active' THEN 'updated'
+                   WHEN r.name IS NOT NULL AND r.name IS NOT s.name AND (s.name IS NULL OR :updateNames) THEN 'updated'
+                   ELSE 'unchanged' END,
+                 CASE
+                   WHEN coalesce(r.status, 'active') = 'active' AND s.status <> 'active' AND :resubscribe THEN 'active'
+                   WHEN coalesce(r.status, 'active') <> 'active' AND s.status = 'active' THEN r.status
+                   ELSE s.status END,
+                 CASE WHEN r.name IS NOT NULL AND (s.name IS NULL OR :updateNames) THEN r.name ELSE s.name END
+               FROM temp.import_rows AS r INDEXED BY import_rows_email CROSS JOIN ${list}
+               WHERE s.email = r.email ORDER BY r.email`,
+            )
+            .run({ resubscribe: options.resubscribe ? 1 : 0, updateNames: options.updateNames ? 1 : 0 });
+          this.db
+            .prepare(
+              `UPDATE main.subscribers SET
+                 status = m.new_status,
+                 name = m.new_name,
+                 unsubscribed_at = CASE WHEN m.new_status = 'active' THEN NULL ELSE coalesce(subscribers.unsubscribed_at, :at) END,
+                 updated_at = :at
+               FROM temp.import_matches AS m WHERE m.subscriber_id = subscribers.id AND m.outcome IN ('updated', 'resubscribed')`,
+            )
+            .run({ at: when });
+          // Every address already on the list was matched above; the rest are added, in file order.
+          // (The index is sorted with the small cache, like the one over the staged rows.)
+          this.db.pragma(`main.cache_size = -${STAGING_CACHE_KIB}`);
+          this.db.exec('CREATE INDEX temp.import_matches_line ON import_matches (line)');
+          this.db.pragma(`main.cache_size = -${WRITING_CACHE_KIB}`);
+          const { changes: added } = this.db
+            .prepare(
+              `INSERT INTO main.subscribers (email, name, status, source, created_at, updated_at, unsubscribed_at)
+               SELECT r.email, r.name, coalesce(r.status, 'active'), :source, :at, :at, CASE WHEN coalesce(r.status, 'active') = 'active' THEN NULL ELSE :at END
+               FROM temp.import_rows AS r WHERE NOT EXISTS (SELECT 1 FROM temp.import_matches AS m WHERE m.line = r.line) ORDER BY r.line`,
+            )
+            .run({ source: `import:${options.source}`, at: when });
+          const counts = this.db
+            .prepare(
+              `SELECT count(*) FILTER (WHERE outcome = 'updated') AS updated, count(*) FILTER (WHERE outcome = 'resubscribed') AS resubscribed,
+                 count(*) FILTER (WHERE outcome = 'unchanged') AS unchanged FROM temp.import_matches`,
+            )
+            .get() as { updated: number; resubscribed: number; unchanged: number };
+          const skippedUnsubscribed = this.db
+            .prepare("SELECT line, email, stored_status AS status FROM temp.import_matches WHERE outcome = 'skipped' ORDER BY line")
+            .all() as ImportSummary['skippedUnsubscribed'];
+          return { added, ...counts, skippedUnsubscribed };
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * The list to match the staged rows against (as `s`), in address order. Looking a subscriber up by
+   * address lands on a random page of the table; for a file about as long as the list (a
+   * re-import, a second export of the same tool) it is several times cheaper to copy the columns
+   * needed, sorted, into the temporary file first. Call inside apply's transaction.
+   */
+  private sortedList(): string {
+    const listed = this.db.prepare('SELECT count(*) FROM main.subscribers').pluck().get() as number;
+    const staged = this.db.prepare('SELECT count(*) FROM temp.import_rows').pluck().get() as number;
+    if (staged * 4 < listed) return 'main.subscribers AS s';
+    this.db.exec(`
+      CREATE TEMP TABLE import_list AS SELECT email, id, status, name FROM main.subscribers;
+      CREATE INDEX temp.import_list_email ON import_list (email, id, status, name);`);
+    return 'temp.import_list AS s INDEXED BY import_list_email';
+  }
+
+  /** Drops the staged rows and gives the connection back its page cache. */
+  discard(): void {
+    if (!this.db.open) return;
+    this.db.exec('DROP TABLE IF EXISTS temp.import_rows; DROP TABLE IF EXISTS temp.import_matches; DROP TABLE IF EXISTS temp.import_list;');
+    this.db.pragma(`main.cache_size = ${this.cacheBefore}`);
+  }
+}
+
+/** A full disk (the database's, or the temporary folder's for the staged rows) as an editor's error; the caller's transaction has rolled back. */
+function withDiskErrors<T>(db: Db, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_FULL') {
+      throw new FintechWeeklyError('the disk is full: nothing was imported, the subscriber list is as it was', {
+        cause: error,
+        hint: `Free some space on the disk that holds ${db.name} and on the one of the temporary folder (TMPDIR), then import the file again.`,
+      });
     }
-  }).immediate();
-  return summary;
+    if (code === 'SQLITE_BUSY') {
+      throw new FintechWeeklyError(`another fintechweekly process kept ${db.name} locked: nothing was imported, the subscriber list is as it was`, {
+        cause: error,
+        hint: 'Import the file again when the other command (a send, or another import) has finished.',
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * For tests: lets the database file grow by at most `pages` more pages (of 4 KiB), the way a disk
+ * with that little space left would. Applies to this connection only.
+ */
+export function limitStoreGrowth(db: Db, pages: number, schema: 'main' | 'temp' = 'main'): void {
+  const used = db.pragma(`${schema}.page_count`, { simple: true }) as number;
+  db.pragma(`${schema}.max_page_count = ${used + pages}`);
 }

@@ -1,9 +1,10 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { projectDir, repo, runCli } from '../helpers/run-cli.js';
+import { recordSend } from '../helpers/send-log.js';
 
 const dir = projectDir('fw-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +30,18 @@ describe('the fintechweekly command', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--no-such-flag'");
     expect(run(['send']).code).toBe(2);
+  });
+
+  it('--help, status, subscribers list and schedule list load neither MJML, the check tools nor nodemailer', () => {
+    cpSync(path.join(repo, 'issues'), path.join(dir, 'issues'), { recursive: true });
+    recordSend(path.join(dir, 'store', 'fintechweekly.db'), 'klarna', 'issues/2026-11-27-klarna-phk-ai-resesi.md');
+    const heavy = /\/node_modules\/(mjml[^/]*|nodemailer|playwright-core|doiuse-email|mailauth)\/|\/src\/check\/tools\//;
+    for (const args of [['--help'], ['status', 'klarna'], ['subscribers', 'list'], ['schedule', 'list']]) {
+      const result = runCli(dir, args, { recordModules: true });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.modules.some((url) => url.endsWith('/src/cli/main.ts')), args.join(' ')).toBe(true);
+      expect(result.modules.filter((url) => heavy.test(url)), args.join(' ')).toEqual([]);
+    }
   });
 
   it("prints an unexpected error's stack with the TypeScript files and lines it passed through, although the CLI runs as a bundle", () => {

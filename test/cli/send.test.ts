@@ -1,9 +1,15 @@
-import libqp from 'libqp';
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyUnsubscribeToken } from '../../src/core/message/token.js';
-import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
+import { countsByAddress } from '../helpers/sent-messages.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { repo } from '../helpers/run-cli.js';
 import { address, ISSUE, SECRET, sendProject, type SendProject } from './send-project.js';
+
+/**
+ * `send` as an editor or a script runs it: arguments, exit codes, what it prints, real processes.
+ * What a send does (who receives what, retries, the send log) is tested in process in
+ * test/app/send-issue.test.ts.
+ */
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -18,110 +24,35 @@ async function setup(subscribers: number, sinkOptions: Parameters<typeof startSm
   return { sink, project };
 }
 
-/** A header's unfolded value as it was sent (mailparser folds the List-* headers into "list"). */
-function header(message: SinkMessage, name: string): string {
-  const line = message.parsed?.headerLines.find((h) => h.key === name.toLowerCase())?.line ?? '';
-  return line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
-}
-
-/** The one token a message carries, from List-Unsubscribe, and where else it appears. */
-function tokens(message: SinkMessage): { header: string; html: string[]; text: string[]; raw: string } {
-  const fromHeader = /<https:\/\/news\.fintechweekly\.example\/u\/([^>]+)>/.exec(header(message, 'List-Unsubscribe'))?.[1] ?? '';
-  const find = (body: string) => [...body.matchAll(/https:\/\/news\.fintechweekly\.example\/u\/([A-Za-z0-9._-]+)/g)].map((m) => m[1] as string);
-  return { header: fromHeader, html: find(String(message.parsed?.html ?? '')), text: find(message.parsed?.text ?? ''), raw: message.raw.toString('utf8') };
-}
-
-function countsByAddress(sink: SmtpSink): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const m of sink.messages) for (const to of m.envelope.to) counts.set(to, (counts.get(to) ?? 0) + 1);
-  return counts;
-}
-
 describe('send ISSUE (real SMTP server on loopback)', () => {
-  it('delivers exactly one multipart/alternative message to each of 200 subscribers, each with their own verified token', async () => {
-    const { sink, project } = await setup(200);
+  it('runs the check first, prints the summary as JSON with --json and exits 0; a rerun sends nothing again', async () => {
+    const { sink, project } = await setup(3);
     const result = await project.run(['send', ISSUE, '--yes', '--json']);
     expect(result.stderr).not.toContain('error');
     expect(result.stderr).toContain('check passed');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { sent: number; failed: number; deferred: number; unknown: number; skipped: number };
-    expect(summary).toMatchObject({ sent: 200, failed: 0, deferred: 0, unknown: 0, skipped: 0 });
+    expect(summary).toMatchObject({ sent: 3, failed: 0, deferred: 0, unknown: 0, skipped: 0, incomplete: false, log: { sent: 3 } });
+    expect(sink.messages).toHaveLength(3);
 
-    expect(sink.messages).toHaveLength(200);
-    const counts = countsByAddress(sink);
-    for (let i = 1; i <= 200; i++) expect(counts.get(address(i))).toBe(1);
-
-    const ids = project.sql<{ id: number; email: string }>('SELECT id, email FROM subscribers');
-    const idOf = new Map(ids.map((r) => [r.email, r.id]));
-    const messageIds = new Set<string>();
-    for (const message of sink.messages) {
-      const to = message.envelope.to[0] as string;
-      const parsed = message.parsed!;
-      expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
-      expect(parsed.subject).toBe('CEO Klarna Peringatkan Kehilangan Pekerjaan Akibat AI Bisa Memicu Resesi');
-      expect(parsed.from?.value[0]).toMatchObject({ name: 'FinTech Weekly', address: 'newsletter@fintechweekly.example' });
-      expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0]?.address : undefined).toBe(to);
-      expect(header(message, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-      expect(header(message, 'List-Unsubscribe')).toContain('<mailto:unsubscribe@fintechweekly.example?subject=unsubscribe%20');
-      expect(header(message, 'List-Id')).toBe('FinTech Weekly <newsletter.fintechweekly.example>');
-      const t = tokens(message);
-      expect(verifyUnsubscribeToken(SECRET, t.header, idOf.get(to) as number, to)).toBe(true);
-      expect(t.html.length).toBeGreaterThan(0);
-      expect(t.text.length).toBeGreaterThan(0);
-      expect(new Set([...t.html, ...t.text])).toEqual(new Set([t.header]));
-      expect(t.raw).not.toContain('FWX0UNSUBSCRIBE0TOKEN0XWF');
-      messageIds.add(parsed.messageId as string);
-    }
-    expect(messageIds.size).toBe(200);
-    // Names: an encoded non-ASCII name arrives intact.
-    const third = sink.received(address(3))[0]!.parsed!;
-    expect(third.to && !Array.isArray(third.to) ? third.to.value[0]?.name : '').toBe('Pembaca Ke-3 Ümit');
-    // The log says sent for all, with the Message-ID that went out.
-    const log = project.deliveries();
-    expect([...log.values()].every((d) => d.state === 'sent')).toBe(true);
-    expect(log.get(address(1))?.message_id).toBe(sink.received(address(1))[0]!.parsed!.messageId);
-
-    // A rerun sends nobody anything again.
     const again = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(again.code).toBe(0);
-    expect(sink.messages).toHaveLength(200);
-  });
+    expect(again.stdout).toContain(`${ISSUE}: sent 0, failed 0, deferred 0, unknown 0, skipped 0 in `);
+    expect(sink.messages).toHaveLength(3);
+  }, 180_000); // the check runs SpamAssassin and Chromium, which take long on a busy machine
 
-  it('retries 451 within the run and delivers; 550 ends failed and is not retried by a rerun', async () => {
-    const { sink, project } = await setup(20, {
-      rcptReply: (to, attempt) => (to === address(4) && attempt <= 2 ? 451 : to === address(7) ? 550 : undefined),
+  it('exits 75 when deliveries are left deferred or unknown, and says what to do about each', async () => {
+    const { sink, project } = await setup(5, {
+      rcptReply: (to) => (to === address(2) ? 452 : undefined),
+      dataReply: (_n, envelope) => (envelope.to[0] === address(4) ? 'drop' : undefined),
     });
-    const result = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 19, failed: 1, deferred: 0 });
-    expect(sink.received(address(4))).toHaveLength(1);
-    expect(sink.received(address(7))).toHaveLength(0);
-    const log = project.deliveries();
-    expect(log.get(address(4))).toMatchObject({ state: 'sent', attempts: 3 });
-    expect(log.get(address(7))).toMatchObject({ state: 'failed', last_code: 550 });
-    expect(log.get(address(7))?.last_reply).toContain('mailbox unavailable');
-
-    const rerun = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(rerun.code).toBe(0);
-    expect(sink.received(address(7))).toHaveLength(0);
-    expect(sink.messages).toHaveLength(19);
-  });
-
-  it('leaves a delivery deferred after maxAttempts 4xx replies, exits 75, and a later run delivers it', async () => {
-    let serverBusy = true;
-    const { sink, project } = await setup(5, { rcptReply: (to) => (to === address(2) && serverBusy ? 452 : undefined) });
     const first = await project.run(['send', ISSUE, '--yes', '--force']);
     expect(first.code).toBe(75);
+    expect(first.stdout).toContain('sent 3, failed 0, deferred 1, unknown 1, skipped 0');
     expect(first.stdout).toContain('1 deferred: run the same command again later');
-    expect(project.deliveries().get(address(2))).toMatchObject({ state: 'deferred', attempts: 3, last_code: 452 });
-    // A later run (dispatch from cron) must know when it may try again.
-    const [row] = project.sql<{ next_attempt_at: string | null }>('SELECT next_attempt_at FROM deliveries WHERE email = ?', address(2));
-    expect(row?.next_attempt_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    serverBusy = false;
-    const second = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(second.code).toBe(0);
-    expect(sink.received(address(2))).toHaveLength(1);
-    expect(sink.messages).toHaveLength(5);
+    expect(first.stdout).toContain('1 unknown (may have been delivered)');
+    expect(first.stdout).toContain('--retry-unknown');
+    expect(sink.messages).toHaveLength(3);
   });
 
   it('stops at a wrong password (535) with nothing marked sent and says what to fix, without printing the password', async () => {
@@ -138,63 +69,6 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(sink.messages).toHaveLength(0);
     const states = project.sql<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state');
     expect(states).toEqual([{ state: 'pending', n: 30 }]);
-
-    // With the right password the same command resumes and delivers to everyone once.
-    const fixed = await project.run(['send', ISSUE, '--yes', '--force'], { FINTECHWEEKLY_SMTP_URL: sink.url });
-    expect(fixed.code).toBe(0);
-    expect(sink.messages).toHaveLength(30);
-  });
-
-  it('stops at once when the server is not there (connection refused)', async () => {
-    const sink = await startSmtpSink();
-    const port = sink.port;
-    await sink.close();
-    const project = sendProject({ subscribers: 3, smtpUrl: `smtp://127.0.0.1:${port}` });
-    cleanups.push(() => project.remove());
-    const result = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('cannot reach the SMTP server');
-    expect(result.stderr).toContain('smtp.host');
-    expect(project.sql('SELECT state FROM deliveries WHERE state <> ?', 'pending')).toEqual([]);
-  });
-
-  it('marks the message whose connection died after DATA unknown, and a rerun sends no duplicates', async () => {
-    const { sink, project } = await setup(40, { dataReply: (n) => (n === 10 ? 'drop' : undefined) });
-    const first = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
-    expect(first.code).toBe(75);
-    expect(JSON.parse(first.stdout)).toMatchObject({ sent: 39, unknown: 1 });
-    expect(sink.dropped).toHaveLength(1);
-    const lost = sink.dropped[0]!.envelope.to[0] as string;
-    expect(project.deliveries().get(lost)?.state).toBe('unknown');
-
-    const rerun = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(rerun.code).toBe(75);
-    expect(rerun.stdout).toContain('--retry-unknown');
-    expect(sink.messages).toHaveLength(39);
-    expect([...countsByAddress(sink).values()].every((n) => n === 1)).toBe(true);
-
-    // Asked explicitly, the unknown one is resent with the same Message-ID.
-    const retried = await project.run(['send', ISSUE, '--yes', '--force', '--retry-unknown']);
-    expect(retried.code).toBe(0);
-    expect(sink.received(lost)).toHaveLength(1);
-    expect(sink.received(lost)[0]!.parsed!.messageId).toBe(project.deliveries().get(lost)?.message_id);
-  });
-
-  it('gives up on a message after smtp.messageTimeoutSeconds: unknown when the server went silent after DATA, deferred before', async () => {
-    const { sink, project } = await setup(
-      8,
-      { dataReply: (_n, envelope) => (envelope.to[0] === address(3) ? 'hang' : undefined), rcptReply: (to, attempt) => (to === address(6) && attempt === 1 ? 'hang' : undefined) },
-      { smtp: { connections: 2, messageTimeoutSeconds: 1 } },
-    );
-    const result = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
-    expect(result.code).toBe(75);
-    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 7, unknown: 1 });
-    const log = project.deliveries();
-    expect(log.get(address(3))).toMatchObject({ state: 'unknown' });
-    expect(log.get(address(3))?.last_reply).toContain('no reply within 1 s');
-    // The silent RCPT was before DATA: safe to retry, and the retry went through.
-    expect(log.get(address(6))).toMatchObject({ state: 'sent', attempts: 2 });
-    expect(sink.received(address(6))).toHaveLength(1);
   });
 
   it('after SIGKILL mid-run, a rerun delivers to everyone exactly once except the deliveries it reports unknown', async () => {
@@ -230,46 +104,6 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     }
   });
 
-  it('lets only one of two concurrent sends of the same issue run', async () => {
-    const { sink, project } = await setup(120);
-    const [a, b] = await Promise.all([project.run(['send', ISSUE, '--yes', '--force']), project.run(['send', ISSUE, '--yes', '--force'])]);
-    const codes = [a.code, b.code].sort();
-    expect(codes).toEqual([0, 1]);
-    const refused = a.code === 1 ? a : b;
-    expect(refused.stderr).toContain('another send of 2026-11-27-klarna-phk-ai-resesi is running');
-    expect(sink.messages).toHaveLength(120);
-    expect([...countsByAddress(sink).values()].every((n) => n === 1)).toBe(true);
-  });
-
-  it('takes over the lock of a send whose process died', async () => {
-    const { sink, project } = await setup(3);
-    const dead = 2 ** 22 + 12345; // above pid_max on Linux: certainly not running
-    const { hostname } = await import('node:os');
-    project.sql(`INSERT INTO locks (name, pid, host, acquired_at) VALUES ('campaign:${ISSUE}', ${dead}, ?, '2026-01-01T00:00:00Z') RETURNING name`, hostname());
-    const result = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(result.code).toBe(0);
-    expect(sink.messages).toHaveLength(3);
-    expect(project.sql('SELECT * FROM locks')).toEqual([]);
-  });
-
-  it('skips a subscriber who unsubscribes during the run', async () => {
-    const hooks: { unsubscribe?: () => void } = {};
-    const { sink, project } = await setup(100, {
-      dataReply: (n) => {
-        if (n === 5) hooks.unsubscribe?.();
-        return undefined;
-      },
-    });
-    hooks.unsubscribe = () => {
-      project.sql(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = 'now' WHERE email = ? RETURNING id`, address(90));
-    };
-    const result = await project.run(['send', ISSUE, '--yes', '--force', '--json']);
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 99, skipped: 1 });
-    expect(sink.received(address(90))).toHaveLength(0);
-    expect(project.deliveries().get(address(90))).toMatchObject({ state: 'skipped', last_reply: 'subscriber unsubscribed before sending' });
-  });
-
   it('without a terminal and without --yes sends nothing and exits 2 saying to add --yes', async () => {
     const { sink, project } = await setup(5);
     const result = await project.run(['send', ISSUE]);
@@ -291,110 +125,24 @@ describe('send ISSUE (real SMTP server on loopback)', () => {
     expect(project.sql('SELECT * FROM deliveries')).toEqual([]);
   });
 
-  it('--limit sends to N and a rerun continues with the rest', async () => {
+  it('--test --to sends the [TEST] message to that address only, lower-cased', async () => {
     const { sink, project } = await setup(10);
-    expect((await project.run(['send', ISSUE, '--yes', '--force', '--limit', '4'])).code).toBe(0);
-    expect(sink.messages).toHaveLength(4);
-    expect((await project.run(['send', ISSUE, '--yes', '--force'])).code).toBe(0);
-    expect(sink.messages).toHaveLength(10);
-    expect([...countsByAddress(sink).values()].every((n) => n === 1)).toBe(true);
-  });
-
-  it('a rerun resumes the list taken by the first run: people who subscribed since do not get the old issue', async () => {
-    const { sink, project } = await setup(6);
-    expect((await project.run(['send', ISSUE, '--yes', '--force', '--limit', '2'])).code).toBe(0);
-    expect((await project.run(['subscribers', 'add', 'latecomer@example.com'])).code).toBe(0);
-    const dryRun = await project.run(['send', ISSUE, '--dry-run', '--json']);
-    expect(dryRun.stdout).not.toContain('latecomer@example.com');
-    expect((await project.run(['send', ISSUE, '--yes', '--force'])).code).toBe(0);
-    expect(sink.messages).toHaveLength(6);
-    expect(sink.received('latecomer@example.com')).toHaveLength(0);
-  });
-
-  it('--test goes only to the test recipients with [TEST] and records nothing', async () => {
-    const { sink, project } = await setup(10);
-    const result = await project.run(['send', ISSUE, '--test']);
-    expect(result.code).toBe(0);
-    expect(sink.messages.map((m) => m.envelope.to[0]).sort()).toEqual(['editor@example.com', 'second.editor@example.com']);
-    expect(sink.messages[0]!.parsed!.subject).toBe('[TEST] CEO Klarna Peringatkan Kehilangan Pekerjaan Akibat AI Bisa Memicu Resesi');
-    expect(header(sink.messages[0]!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-    expect(project.sql('SELECT * FROM deliveries')).toEqual([]);
-
     const to = await project.run(['send', ISSUE, '--test', '--to', 'Someone@Example.com']);
     expect(to.code).toBe(0);
-    expect(sink.messages.at(-1)!.envelope.to).toEqual(['someone@example.com']);
+    expect(to.stdout).toContain('sent "[TEST] CEO Klarna');
+    expect(sink.messages.map((m) => m.envelope.to)).toEqual([['someone@example.com']]);
+    expect(sink.messages[0]!.parsed!.subject).toBe('[TEST] CEO Klarna Peringatkan Kehilangan Pekerjaan Akibat AI Bisa Memicu Resesi');
+    expect(project.sql('SELECT * FROM deliveries')).toEqual([]);
   });
 
-  it('--outbox writes one .eml per subscriber without a server and records nothing', async () => {
-    const project = sendProject({ subscribers: 3 });
+  it('--outbox DIR writes the messages there without a server and says so', async () => {
+    const project = sendProject({ subscribers: 2 });
     cleanups.push(() => project.remove());
     const result = await project.run(['send', ISSUE, '--yes', '--force', '--outbox', 'out']);
     expect(result.code).toBe(0);
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const files = readdirSync(`${project.dir}/out`).sort();
-    expect(files).toEqual([`000001-${address(1)}.eml`, `000002-${address(2)}.eml`, `000003-${address(3)}.eml`]);
-    const raw = readFileSync(`${project.dir}/out/${files[0]}`, 'latin1');
-    expect(raw).toContain(`To: Reader 1 <${address(1)}>`);
-    // Quoted-printable stays valid: no body line longer than 76 characters.
-    const body = raw.slice(raw.indexOf('\r\n\r\n'));
-    expect(body.split('\r\n').filter((line) => line.length > 76)).toEqual([]);
-    expect(libqp.decode(raw.split('\r\n\r\n').slice(2).join('\r\n\r\n')).toString('utf8')).toContain('Klarna');
+    expect(result.stdout).toContain(`wrote 2 messages to ${project.dir}/out`);
+    expect(readdirSync(`${project.dir}/out`).sort()).toEqual([`000001-${address(1)}.eml`, `000002-${address(2)}.eml`]);
     expect(project.sql('SELECT * FROM deliveries')).toEqual([]);
-  });
-
-  it('without SMTP settings says how to configure them', async () => {
-    const project = sendProject({ subscribers: 1 });
-    cleanups.push(() => project.remove());
-    const result = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('no SMTP server is configured');
-    expect(result.stderr).toContain('FINTECHWEEKLY_SMTP_URL');
-    expect(result.stderr).toContain('--outbox');
-  });
-
-  it('without FINTECHWEEKLY_UNSUBSCRIBE_SECRET refuses with a clear message', async () => {
-    const { sink, project } = await setup(2);
-    const result = await project.run(['send', ISSUE, '--yes', '--force'], { FINTECHWEEKLY_UNSUBSCRIBE_SECRET: '' });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('FINTECHWEEKLY_UNSUBSCRIBE_SECRET is not set');
-    expect(sink.messages).toHaveLength(0);
-  });
-});
-
-describe('send ISSUE with DKIM', () => {
-  it('signs every message, the List-Unsubscribe headers included, and the signature verifies', async () => {
-    const { generateKeyPairSync } = await import('node:crypto');
-    const { writeFileSync } = await import('node:fs');
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const { sink, project } = await setup(3, {}, { dkim: { domain: 'fintechweekly.example', selector: 'fw2026', privateKeyPath: 'keys/dkim.pem' } });
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(`${project.dir}/keys`);
-    writeFileSync(`${project.dir}/keys/dkim.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const result = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(result.code).toBe(0);
-    expect(sink.messages).toHaveLength(3);
-    const p = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-    const resolver = async (name: string, type: string): Promise<string[][]> => {
-      if (type === 'TXT' && name === 'fw2026._domainkey.fintechweekly.example') return [[`v=DKIM1; k=rsa; p=${p}`]];
-      throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
-    };
-    const { dkimVerify } = await import('mailauth');
-    for (const message of sink.messages) {
-      const signature = header(message, 'DKIM-Signature');
-      const signed = /\bh=([^;]+)/.exec(signature)?.[1]?.replace(/\s+/g, '').toLowerCase().split(':') ?? [];
-      expect(signed).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post']));
-      const verified = await dkimVerify(message.raw, { resolver });
-      expect((verified.results[0]?.status as { result?: string }).result).toBe('pass');
-    }
-  });
-
-  it('says which key file it cannot read', async () => {
-    const { sink, project } = await setup(1, {}, { dkim: { domain: 'fintechweekly.example', selector: 'fw2026', privateKeyPath: 'keys/missing.pem' } });
-    const result = await project.run(['send', ISSUE, '--yes', '--force']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('cannot read the DKIM private key');
-    expect(result.stderr).toContain('dkim.privateKeyPath');
-    expect(sink.messages).toHaveLength(0);
   });
 });
 

@@ -1,8 +1,11 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pathToFileURL } from 'node:url';
-import { projectDir, repo, runCli, runScript } from '../helpers/run-cli.js';
+import { openDb } from '../../src/store/db.js';
+import { countSubscribers } from '../../src/store/subscribers.js';
+import { bin, projectDir, repo, runCli, runScript } from '../helpers/run-cli.js';
 
 let dir: string;
 beforeEach(() => {
@@ -15,15 +18,50 @@ afterEach(() => {
 const cli = (...args: string[]) => runCli(dir, args);
 const list = () => JSON.parse(cli('subscribers', 'list', '--json').stdout) as { email: string; name: string | null; status: string }[];
 const write = (name: string, text: string) => writeFileSync(path.join(dir, name), text);
+const rowsOf = (count: number) => `email,name\n${Array.from({ length: count }, (_, i) => `user${i + 1}@example.com,User ${i + 1}\n`).join('')}`;
+const subscriberCount = () => {
+  const db = openDb(path.join(dir, 'store', 'fintechweekly.db'));
+  try {
+    return countSubscribers(db).total;
+  } finally {
+    db.close();
+  }
+};
+
+/** The built CLI as a running process, for signals: waitFor resolves once stdout matches. */
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', FINTECHWEEKLY_DB: path.join(dir, 'store', 'fintechweekly.db') } });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const waiter of waiters.filter((w) => w.pattern.test(stdout))) waiter.resolve();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(stdout)) return resolve();
+      waiters.push({ pattern, resolve });
+      void exited.then((result) => reject(new Error(`the CLI exited (${result.code}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`)));
+    });
+  return { process: child, exited, waitFor };
+}
+
+// What each change does to the list is tested in process (test/app/subscribers.test.ts); here, the
+// commands' arguments, output and exit codes.
 
 describe('fintechweekly subscribers', () => {
   it('adds, lists as JSON, unsubscribes and removes', () => {
-    expect(cli('subscribers', 'add', 'Jane@Example.com', '--name', 'Jane Doe').code).toBe(0);
+    const added = cli('subscribers', 'add', 'Jane@Example.com', '--name', 'Jane Doe');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('added jane@example.com (Jane Doe)');
     expect(cli('subscribers', 'add', 'budi@example.co.id').code).toBe(0);
     const listed = JSON.parse(cli('subscribers', 'list', '--json').stdout) as Record<string, unknown>[];
     expect(listed).toEqual([
-      { id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null },
-      { id: 2, email: 'budi@example.co.id', name: null, status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null },
+      { id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null, status_reason: null },
+      { id: 2, email: 'budi@example.co.id', name: null, status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null, status_reason: null },
     ]);
 
     const unsubscribed = cli('subscribers', 'unsubscribe', 'JANE@example.com');
@@ -32,26 +70,23 @@ describe('fintechweekly subscribers', () => {
     expect(cli('subscribers', 'unsubscribe', 'jane@example.com').stdout).toContain('was already unsubscribed');
     expect(JSON.parse(cli('subscribers', 'list', '--status', 'active', '--json').stdout)).toMatchObject([{ email: 'budi@example.co.id' }]);
 
-    expect(cli('subscribers', 'remove', 'budi@example.co.id').code).toBe(0);
+    const removed = cli('subscribers', 'remove', 'budi@example.co.id');
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain('removed budi@example.co.id');
     const again = cli('subscribers', 'remove', 'budi@example.co.id');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('error: budi@example.co.id is not on the subscriber list');
-    expect(list().map((s) => s.email)).toEqual(['jane@example.com']);
   });
 
   it('lists an empty store as []', () => {
     expect(JSON.parse(cli('subscribers', 'list', '--json').stdout)).toEqual([]);
   });
 
-  it('refuses a bad address with a clear message, exit 1, nothing stored and no stack trace', () => {
+  it('refuses a bad address with a clear message, exit 1 and no stack trace', () => {
     const result = cli('subscribers', 'add', 'Jane Doe <jane@example.com>');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: invalid address: "Jane Doe <jane@example.com>" looks like a name with an address');
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
-    const duplicate = (cli('subscribers', 'add', 'jane@example.com'), cli('subscribers', 'add', 'JANE@example.com'));
-    expect(duplicate.code).toBe(1);
-    expect(duplicate.stderr).toContain('jane@example.com is already on the list');
-    expect(list()).toHaveLength(1);
   });
 
   it('exits 2 on wrong flags and arguments', () => {
@@ -87,7 +122,17 @@ describe('fintechweekly subscribers', () => {
     write('list.csv', 'email,name\njane@example.com,Jane\nsiti@example.com,Siti\n');
     const first = cli('subscribers', 'import', 'list.csv', '--json');
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ file: 'list.csv', rows: 2, added: 2, updated: 0, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [], rejected: [] });
+    expect(JSON.parse(first.stdout)).toEqual({
+      file: 'list.csv',
+      rows: 2,
+      added: 2,
+      updated: 0,
+      resubscribed: 0,
+      unchanged: 0,
+      skippedUnsubscribed: [],
+      rejected: [],
+      columns: { email: 'email', name: ['name'], status: [], ignored: [] },
+    });
     cli('subscribers', 'unsubscribe', 'jane@example.com');
     const second = JSON.parse(cli('subscribers', 'import', 'list.csv', '--json').stdout) as Record<string, unknown>;
     expect(second).toMatchObject({ added: 0, unchanged: 1, skippedUnsubscribed: [{ line: 2, email: 'jane@example.com', status: 'unsubscribed' }] });
@@ -109,6 +154,54 @@ describe('fintechweekly subscribers', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('error: nope.csv does not exist');
     expect(list()).toEqual([]);
+  });
+
+  it('says which columns it read and which it ignored, in text and in --json (a Mailchimp export)', () => {
+    copyFileSync(path.join(repo, 'test/fixtures/import/mailchimp.csv'), path.join(dir, 'members.csv'));
+    const text = cli('subscribers', 'import', 'members.csv');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('members.csv: email from "Email Address", name from "First Name" + "Last Name"; ignored: "Address", "Phone Number", "EMAIL_TYPE"');
+    expect(text.stdout).toContain('members.csv: 4 added, 0 updated');
+    const json = JSON.parse(cli('subscribers', 'import', 'members.csv', '--json').stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ file: 'members.csv', rows: 4, added: 0, unchanged: 4, columns: { email: 'Email Address', name: ['First Name', 'Last Name'], status: [] } });
+    expect(list().map((s) => s.name)).toEqual(['Siti Rahmawati', 'Budi', 'Ana López García', null]);
+  });
+
+  it('refuses a file that breaks half way with the line, exit 1, and imports none of it', () => {
+    cli('subscribers', 'add', 'kept@example.com');
+    write('broken.csv', `${rowsOf(3000)}"unclosed@example.com,Never closed\nlast@example.com,Last\n`);
+    const result = cli('subscribers', 'import', 'broken.csv');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: broken.csv:3002: a quote (") opened in this row is never closed, so the rest of the file cannot be read');
+    expect(result.stderr).toContain('hint: Fix that row in a text editor');
+    expect(list().map((s) => s.email)).toEqual(['kept@example.com']);
+  });
+
+  it('Ctrl-C (SIGINT) while reading a big file: exit 1, a message saying nothing was imported, the list as it was', async () => {
+    cli('subscribers', 'add', 'kept@example.com');
+    write('big.csv', rowsOf(300_000));
+    const child = startCli(['subscribers', 'import', 'big.csv']);
+    await child.waitFor(/big\.csv: email from "email"/);
+    child.process.kill('SIGINT');
+    const { code, stderr } = await child.exited;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/error: interrupted while reading big\.csv \(after line \d+\): nothing was imported, the subscriber list is as it was/);
+    expect(stderr).toContain('hint: Run the same import again');
+    expect(subscriberCount()).toBe(1);
+  });
+
+  it('a killed import (SIGKILL while it writes the list) leaves the list as it was or fully imported, never half', async () => {
+    cli('subscribers', 'add', 'kept@example.com');
+    write('big.csv', rowsOf(150_000));
+    const child = startCli(['subscribers', 'import', 'big.csv']);
+    await child.waitFor(/writing 150000 rows to the subscriber list in one transaction/);
+    child.process.kill('SIGKILL');
+    await child.exited;
+    expect([1, 150_001]).toContain(subscriberCount());
+    // The next import finds nothing half-done and completes.
+    const again = cli('subscribers', 'import', 'big.csv', '--json');
+    expect(again.code).toBe(0);
+    expect(subscriberCount()).toBe(150_001);
   });
 
   it('exports formula-safe CSV to stdout or, atomically, to a file that imports back the same', () => {

@@ -1,7 +1,16 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { guardCell, parseSubscriberCsv, subscribersToCsv } from '../../src/core/subscriber-csv.js';
+import { detectDelimiter, guardCell, mapSubscriberColumns, subscribersToCsv } from '../../src/core/subscriber-csv.js';
 import { isFintechWeeklyError } from '../../src/core/errors.js';
+import { readSubscriberCsvText } from '../helpers/subscriber-csv.js';
+
+const parseSubscriberCsv = (text: string, file: string) => {
+  const { rows, rejected } = readSubscriberCsvText(text, file);
+  return { rows, rejected };
+};
 
 const parseError = (text: string) => {
   try {
@@ -13,7 +22,7 @@ const parseError = (text: string) => {
   throw new Error('expected the file to be refused');
 };
 
-describe('parseSubscriberCsv', () => {
+describe('reading subscriber CSV (SubscriberCsvReader)', () => {
   it('reads email and name, ignores other columns, case-insensitive headers, BOM and CRLF', () => {
     const text = '\uFEFFCompany,EMAIL,Name\r\nAcme,Jane@Example.com,Jane Doe\r\nBeta,budi@example.co.id,\r\n';
     expect(parseSubscriberCsv(text, 'list.csv')).toEqual({
@@ -47,13 +56,16 @@ describe('parseSubscriberCsv', () => {
     expect(rejected).toEqual([{ line: 3, reason: 'x@example.com: the name contains a line break or NUL character; put it on one line' }]);
   });
 
-  it('reports every rejected row: invalid, empty, duplicate (case-insensitive) with the first line', () => {
+  it('reports every rejected row: invalid and empty (duplicates are found by the store: test/app/import-subscribers.test.ts)', () => {
     const text = 'email,name\njane@example.com,Jane\n,No Address\nJANE@EXAMPLE.COM,Jane again\nnot-an-address,X\nbudi@example.com,Budi\n';
     const result = parseSubscriberCsv(text, 'list.csv');
-    expect(result.rows.map((r) => r.email)).toEqual(['jane@example.com', 'budi@example.com']);
+    expect(result.rows.map((r) => [r.line, r.email])).toEqual([
+      [2, 'jane@example.com'],
+      [4, 'jane@example.com'],
+      [6, 'budi@example.com'],
+    ]);
     expect(result.rejected).toEqual([
       { line: 3, reason: 'the email is empty' },
-      { line: 4, reason: 'jane@example.com is a duplicate of line 2' },
       { line: 5, reason: 'invalid address: "not-an-address" has no @' },
     ]);
   });
@@ -75,6 +87,12 @@ describe('parseSubscriberCsv', () => {
       ['b@example.com', undefined],
     ]);
     expect(result.rejected).toEqual([{ line: 4, reason: 'c@example.com: status "gone" is not one of active, unsubscribed, bounced' }]);
+  });
+
+  it('refuses "pending" (a sign-up nobody confirmed) and says why', () => {
+    const result = parseSubscriberCsv('email,status\na@example.com,Pending\nb@example.com,active\n', 'list.csv');
+    expect(result.rows.map((r) => r.email)).toEqual(['b@example.com']);
+    expect(result.rejected).toEqual([{ line: 2, reason: expect.stringContaining('a@example.com: status "pending" is a sign-up that was never confirmed') }]);
   });
 
   it('refuses a file without an email column, naming the file and the columns it found', () => {
@@ -102,6 +120,120 @@ describe('parseSubscriberCsv', () => {
   it('reads the header spellings other tools export (Mailchimp, Indonesian)', () => {
     expect(parseSubscriberCsv('Email Address,First Name,Full Name\nA@example.com,Ana,Ana Lopez\n', 'list.csv').rows).toMatchObject([{ email: 'a@example.com', name: 'Ana Lopez' }]);
     expect(parseSubscriberCsv('Nama;E-mail\nBudi;budi@example.com\n', 'list.csv').rows).toMatchObject([{ email: 'budi@example.com', name: 'Budi' }]);
+  });
+});
+
+describe('header mapping (mapSubscriberColumns)', () => {
+  const fixture = (name: string) => readFileSync(path.join(fixtures, name), 'utf8');
+  const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/import');
+
+  it('Mailchimp: "Email Address", and "First Name" + "Last Name" joined into one name; its 20 other columns ignored', () => {
+    const { rows, rejected, columns } = readSubscriberCsvText(fixture('mailchimp.csv'), 'mailchimp.csv');
+    expect(columns).toMatchObject({ email: 'Email Address', name: ['First Name', 'Last Name'], status: [] });
+    expect(columns?.ignored).toEqual(['Address', 'Phone Number', 'EMAIL_TYPE', 'MEMBER_RATING', 'OPTIN_TIME', 'OPTIN_IP', 'CONFIRM_TIME', 'CONFIRM_IP', 'LATITUDE', 'LONGITUDE', 'GMTOFF', 'DSTOFF', 'TIMEZONE', 'CC', 'REGION', 'LAST_CHANGED', 'LEID', 'EUID', 'NOTES', 'TAGS']);
+    expect(rejected).toEqual([]);
+    expect(rows.map((r) => [r.line, r.email, r.name, r.status])).toEqual([
+      [2, 'siti.rahma@example.com', 'Siti Rahmawati', undefined],
+      [3, 'budi@example.com', 'Budi', undefined],
+      [4, 'ana.lopez@example.com', 'Ana López García', undefined],
+      [5, 'no-name@example.com', undefined, undefined],
+    ]);
+  });
+
+  it("Mailchimp's unsubscribed export: a row with an UNSUB_TIME is unsubscribed, one with a CLEAN_TIME bounced", () => {
+    const { rows, columns } = readSubscriberCsvText(fixture('mailchimp-unsubscribed.csv'), 'unsubscribed.csv');
+    expect(columns?.status).toEqual(['UNSUB_TIME']);
+    expect(rows).toEqual([{ line: 2, email: 'left@example.com', name: 'Lena Kurz', status: 'unsubscribed' }]);
+    const cleaned = readSubscriberCsvText('"Email Address",CLEAN_TIME,CLEAN_CAMPAIGN_TITLE\ngone@example.com,"2025-01-01 10:00:00",Weekly\nok@example.com,,\n', 'cleaned.csv');
+    expect(cleaned.rows.map((r) => [r.email, r.status])).toEqual([
+      ['gone@example.com', 'bounced'],
+      ['ok@example.com', undefined],
+    ]);
+  });
+
+  it('Substack: email only, and email_disabled=true is unsubscribed', () => {
+    const { rows, columns } = readSubscriberCsvText(fixture('substack.csv'), 'substack.csv');
+    expect(columns).toEqual({ email: 'email', name: [], status: ['email_disabled'], ignored: ['active_subscription', 'expiry', 'plan', 'created_at', 'first_payment_at'] });
+    expect(rows.map((r) => [r.email, r.name, r.status])).toEqual([
+      ['reader.one@example.com', undefined, undefined],
+      ['paid.reader@example.com', undefined, undefined],
+      ['muted@example.com', undefined, 'unsubscribed'],
+    ]);
+  });
+
+  it('Kit/ConvertKit: email_address, first_name, and its state (cancelled is unsubscribed)', () => {
+    const { rows, columns } = readSubscriberCsvText(fixture('kit.csv'), 'kit.csv');
+    expect(columns).toEqual({ email: 'email_address', name: ['first_name'], status: ['state'], ignored: ['created_at', 'tags'] });
+    expect(rows.map((r) => [r.email, r.name, r.status])).toEqual([
+      ['dewi@example.com', 'Dewi', 'active'],
+      ['anonymous@example.com', undefined, 'active'],
+      ['rudi@example.com', 'Rudi', 'unsubscribed'],
+      ['bouncy@example.com', 'Bouncy', 'bounced'],
+    ]);
+  });
+
+  it('listmonk: name, and its status (enabled, blocklisted)', () => {
+    const { rows, columns } = readSubscriberCsvText(fixture('listmonk.csv'), 'listmonk.csv');
+    expect(columns).toEqual({ email: 'email', name: ['name'], status: ['status'], ignored: ['uuid', 'attributes', 'created_at', 'updated_at'] });
+    expect(rows.map((r) => [r.email, r.name, r.status])).toEqual([
+      ['maya@example.com', 'Maya Putri', 'active'],
+      ['wei.tan@example.com', 'Wei Tan', 'active'],
+      ['blocked@example.com', 'Doe, John', 'unsubscribed'],
+    ]);
+  });
+
+  it('Buttondown: email plus metadata columns, no name; subscriber_type unsubscribed is unsubscribed', () => {
+    const { rows, columns } = readSubscriberCsvText(fixture('buttondown.csv'), 'buttondown.csv');
+    expect(columns).toMatchObject({ email: 'email', name: [], status: ['subscriber_type'] });
+    expect(columns?.ignored).toEqual(['id', 'creation_date', 'notes', 'metadata', 'tags', 'referrer_url', 'secondary_id', 'source', 'utm_campaign', 'utm_medium', 'utm_source']);
+    expect(rows.map((r) => [r.email, r.name, r.status])).toEqual([
+      ['hana@example.com', undefined, 'active'],
+      ['premium@example.com', undefined, 'active'],
+      ['gone@example.com', undefined, 'unsubscribed'],
+    ]);
+  });
+
+  it('a full-name column wins over first and last name; first or last alone is used as the name', () => {
+    expect(mapSubscriberColumns(['E-mail', 'First Name', 'Last Name', 'Full Name'], 'f.csv').used).toEqual({ email: 'E-mail', name: ['Full Name'], status: [], ignored: ['First Name', 'Last Name'] });
+    expect(readSubscriberCsvText('email,last_name\na@example.com,Tan\n', 'f.csv').rows[0]?.name).toBe('Tan');
+    expect(readSubscriberCsvText('email,FNAME,LNAME\na@example.com, Ana ,\n', 'f.csv').rows[0]?.name).toBe('Ana');
+  });
+
+  it('"State" in an address is not a status; only Kit\'s exact `state` is', () => {
+    const { rows, columns } = readSubscriberCsvText('Email,City,State\na@example.com,Austin,TX\n', 'crm.csv');
+    expect(columns).toEqual({ email: 'Email', name: [], status: [], ignored: ['City', 'State'] });
+    expect(rows).toEqual([{ line: 2, email: 'a@example.com', name: undefined, status: undefined }]);
+  });
+
+  it('refuses a role given twice (two name columns, two status columns)', () => {
+    expect(parseError('email,name,Nama\na@example.com,A,B\n')).toBe('list.csv:1: the header has 2 "name" columns ("name", "Nama")');
+    expect(parseError('email,status,subscriber_type\na@example.com,active,regular\n')).toContain('2 "status" columns');
+  });
+
+  it('an empty or a formula-guarded status in a known vocabulary; other words are refused with the line', () => {
+    const { rows, rejected } = readSubscriberCsvText('email,status\na@example.com,Enabled\nb@example.com, CANCELLED \nc@example.com,cleaned\nd@example.com,paused\ne@example.com,maybe\n', 'list.csv');
+    expect(rows.map((r) => r.status)).toEqual(['active', 'unsubscribed', 'bounced', 'active']);
+    expect(rejected).toEqual([{ line: 6, reason: 'e@example.com: status "maybe" is not one of active, unsubscribed, bounced' }]);
+  });
+});
+
+describe('detectDelimiter', () => {
+  it('reads the first non-blank line, after a BOM and blank lines', () => {
+    expect(detectDelimiter('\uFEFF\r\n\r\nemail;name\r\na,b;c\r\n')).toBe(';');
+    expect(detectDelimiter('email\tname\n')).toBe('\t');
+    expect(detectDelimiter('email\n')).toBe(',');
+  });
+});
+
+describe('line numbers', () => {
+  it('counts lone CR line breaks (old Mac files) and names the line of a bad byte inside a multi-line cell', () => {
+    const { rejected } = readSubscriberCsvText('email,name\rbad,X\r"c@example.com","x\ry"\rz,Z\r', 'mac.csv');
+    expect(rejected).toEqual([
+      { line: 2, reason: 'invalid address: "bad" has no @' },
+      { line: 3, reason: 'c@example.com: the name contains a line break or NUL character; put it on one line' },
+      { line: 5, reason: 'invalid address: "z" has no @' },
+    ]);
+    expect(parseError('email,note\na@example.com,"one\ntwo \uFFFD"\n')).toBe('list.csv:3: the file is not UTF-8 text');
   });
 });
 

@@ -73,3 +73,34 @@ describe('openSmtpTransport against a loopback server', () => {
     expect(sink.messages).toHaveLength(0);
   });
 });
+
+describe('openSmtpTransport abort() (the stop of a send)', () => {
+  let sink: SmtpSink | undefined;
+  afterEach(async () => {
+    await sink?.close();
+  });
+  const base = { host: '127.0.0.1', secure: false, requireTLS: false, verifyCertificate: true, user: undefined, password: undefined, connections: 2, messageTimeoutMs: 10_000, dkim: undefined };
+  const message = (to: string) => ({ envelope: { from: 'newsletter@fintechweekly.example', to: [to] }, chunks: [Buffer.from('Subject: hi\r\n'), Buffer.from('\r\nhello\r\n')] });
+
+  it('cuts a message that has not reached DATA as cancelled, one the server is receiving as unknown, and sends nothing after', async () => {
+    let atRcpt: () => void = () => undefined;
+    let atData: () => void = () => undefined;
+    const reachedRcpt = new Promise<void>((resolve) => (atRcpt = resolve));
+    const reachedData = new Promise<void>((resolve) => (atData = resolve));
+    sink = await startSmtpSink({
+      rcptReply: (to) => (to === 'before-data@example.com' ? (atRcpt(), 'hang') : undefined),
+      dataReply: (_n, envelope) => (envelope.to[0] === 'after-data@example.com' ? (atData(), 'hang') : undefined),
+    });
+    const transport = await openSmtpTransport({ ...base, port: sink.port });
+    const beforeData = transport.send(message('before-data@example.com'));
+    const afterData = transport.send(message('after-data@example.com'));
+    await Promise.all([reachedRcpt, reachedData]);
+    transport.abort();
+    expect(await beforeData).toMatchObject({ kind: 'cancelled' });
+    expect(await afterData).toMatchObject({ kind: 'unknown', reply: expect.stringContaining('may have been delivered') });
+    expect(await transport.send(message('later@example.com'))).toMatchObject({ kind: 'cancelled' });
+    await transport.close();
+    expect(sink.messages).toHaveLength(0);
+    expect(sink.dropped.map((m) => m.envelope.to[0])).toEqual(['after-data@example.com']);
+  });
+});

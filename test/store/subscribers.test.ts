@@ -2,19 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSubscriberCsv } from '../../src/core/subscriber-csv.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import {
   addSubscriber,
   countSubscribers,
   getSubscriberByEmail,
   getSubscriberById,
-  importSubscribers,
+  limitStoreGrowth,
   listSubscribers,
   removeSubscriber,
   resubscribe,
+  SubscriberImport,
   unsubscribe,
+  type ImportOptions,
 } from '../../src/store/subscribers.js';
+import { readSubscriberCsvText } from '../helpers/subscriber-csv.js';
 
 let dir: string;
 let dbPath: string;
@@ -30,7 +32,18 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const rows = (csv: string) => parseSubscriberCsv(csv, 'list.csv').rows;
+const rows = (csv: string) => readSubscriberCsvText(csv, 'list.csv').rows;
+/** Stages rows, drops the file's duplicates and applies them, as the import use-case does. */
+const importSubscribers = (store: Db, staged: ReturnType<typeof rows>, options: ImportOptions, at = new Date()) => {
+  const subscriberImport = new SubscriberImport(store);
+  try {
+    subscriberImport.stage(staged);
+    subscriberImport.removeDuplicates();
+    return subscriberImport.apply(options, at);
+  } finally {
+    subscriberImport.discard();
+  }
+};
 const all = () => [...listSubscribers(db)].map((s) => ({ email: s.email, name: s.name, status: s.status }));
 
 describe('add, remove, unsubscribe, resubscribe', () => {
@@ -39,7 +52,7 @@ describe('add, remove, unsubscribe, resubscribe', () => {
     expect(jane).toMatchObject({ email: 'jane@example.com', name: 'Jane', status: 'active', source: 'cli', unsubscribed_at: null });
     expect(getSubscriberById(db, jane.id)?.email).toBe('jane@example.com');
     expect(() => addSubscriber(db, { email: 'JANE@example.com' })).toThrow('jane@example.com is already on the list (status: active)');
-    expect(countSubscribers(db)).toEqual({ active: 1, unsubscribed: 0, bounced: 0, total: 1 });
+    expect(countSubscribers(db)).toEqual({ active: 1, pending: 0, unsubscribed: 0, bounced: 0, total: 1 });
   });
 
   it('refuses an invalid address or a name with a line break, storing nothing', () => {
@@ -86,7 +99,7 @@ describe('add, remove, unsubscribe, resubscribe', () => {
   });
 });
 
-describe('importSubscribers', () => {
+describe('SubscriberImport', () => {
   const csv = 'email,name\njane@example.com,Jane\nbudi@example.com,\nsiti@example.com,Siti\n';
 
   it('is idempotent: a second import adds nobody and changes nothing', () => {
@@ -141,5 +154,58 @@ describe('importSubscribers', () => {
     db.close();
     db = openDb(dbPath);
     expect(countSubscribers(db).total).toBe(1);
+  });
+
+  it('finds an address given twice in the file across staged batches, keeps the first and says where it was', () => {
+    const subscriberImport = new SubscriberImport(db);
+    try {
+      subscriberImport.stage(rows('email\na@example.com\nb@example.com\n'));
+      subscriberImport.stage([
+        { line: 4, email: 'b@example.com', name: 'B again', status: undefined },
+        { line: 5, email: 'a@example.com', name: undefined, status: 'unsubscribed' },
+        { line: 6, email: 'a@example.com', name: undefined, status: undefined },
+      ]);
+      expect(subscriberImport.removeDuplicates()).toEqual([
+        { line: 4, email: 'b@example.com', first: 3 },
+        { line: 5, email: 'a@example.com', first: 2 },
+        { line: 6, email: 'a@example.com', first: 2 },
+      ]);
+      expect(subscriberImport.apply({ source: 'list.csv' }, new Date())).toMatchObject({ added: 2 });
+    } finally {
+      subscriberImport.discard();
+    }
+    expect(all()).toEqual([
+      { email: 'a@example.com', name: null, status: 'active' },
+      { email: 'b@example.com', name: null, status: 'active' },
+    ]);
+  });
+
+  it('turns a full disk (SQLITE_FULL) into one clear error and rolls back everything', () => {
+    addSubscriber(db, { email: 'kept@example.com' });
+    limitStoreGrowth(db, 2);
+    const many = Array.from({ length: 2000 }, (_, i) => ({ line: i + 2, email: `user${i}@example.com`, name: `User ${i}`, status: undefined }));
+    expect(() => importSubscribers(db, many, { source: 'list.csv' })).toThrow('the disk is full: nothing was imported, the subscriber list is as it was');
+    expect(all()).toEqual([{ email: 'kept@example.com', name: null, status: 'active' }]);
+  });
+
+  it('matches a small file against a long list by address lookups, and a long file against a sorted copy, alike', () => {
+    for (const listed of [2, 40]) {
+      db.exec('DELETE FROM subscribers');
+      const file = 'email,name,status\nfiller0@example.com,Filler Zero,\nnew@example.com,New,\n';
+      importSubscribers(db, rows(`email\n${Array.from({ length: listed }, (_, i) => `filler${i}@example.com`).join('\n')}\n`), { source: 'old.csv' });
+      unsubscribe(db, 'filler1@example.com');
+      const summary = importSubscribers(db, rows(`${file}filler1@example.com,,\n`), { source: 'new.csv' });
+      expect(summary, `${listed} on the list`).toEqual({ added: 1, updated: 1, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [{ line: 4, email: 'filler1@example.com', status: 'unsubscribed' }] });
+      expect(all().filter((s) => s.name !== null)).toEqual([
+        { email: 'filler0@example.com', name: 'Filler Zero', status: 'active' },
+        { email: 'new@example.com', name: 'New', status: 'active' },
+      ]);
+    }
+  });
+
+  it('gives the connection its page cache back when done', () => {
+    const before = db.pragma('main.cache_size', { simple: true });
+    importSubscribers(db, rows(csv), { source: 'list.csv' });
+    expect(db.pragma('main.cache_size', { simple: true })).toBe(before);
   });
 });

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { FintechWeeklyError } from '../errors.js';
 import type { ParsedIssue } from './front-matter.js';
 import { markdownToEmailHtml } from './markdown.js';
-import { UNSUBSCRIBE_TOKEN_MARKER, unsubscribeUrl } from '../message/placeholders.js';
+import { subscribeUrl, UNSUBSCRIBE_TOKEN_MARKER, unsubscribeUrl } from '../message/placeholders.js';
 import { renderPlainText } from './plain-text.js';
 import { interfaceStrings, locateTemplateLine, TEMPLATE_ENTRY, type TemplateSource } from './template.js';
 import { collectWarnings, type BuildWarning } from './warnings.js';
@@ -70,6 +70,8 @@ export function createIssueRenderer(template: TemplateSource, compile: CompileMj
       const links = {
         unsubscribeUrl: unsubscribeUrl(publicUrl, UNSUBSCRIBE_TOKEN_MARKER),
         viewInBrowserUrl: `${publicUrl}/${slug}/`,
+        // The sign-up form when serve has one, else the archive home.
+        subscribeUrl: config.signup.enabled ? subscribeUrl(publicUrl) : `${publicUrl}/`,
       };
       const context = {
         lang: issue.lang,
@@ -106,7 +108,7 @@ export function createIssueRenderer(template: TemplateSource, compile: CompileMj
         disclaimer: config.disclaimer,
         footer: [
           strings.discover,
-          { label: strings.subscribe, url: publicUrl },
+          { label: strings.subscribe, url: links.subscribeUrl },
           config.brand.tagline,
           config.sender.postalAddress,
           { label: strings.unsubscribe, url: links.unsubscribeUrl },

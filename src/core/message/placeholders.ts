@@ -16,3 +16,10 @@ export function unsubscribePath(token: string): string {
 export function unsubscribeUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}${unsubscribePath(token)}`;
 }
+
+/** The sign-up form of `serve`: the footer's "subscribe" link and the archive lead there. */
+export const SUBSCRIBE_PATH = '/subscribe';
+
+export function subscribeUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${SUBSCRIBE_PATH}`;
+}

@@ -79,6 +79,8 @@ describe('the Klarna issue', () => {
       previous = at;
     }
     expect(html.lastIndexOf(TAGLINE)).toBeGreaterThan(disclaimer);
+    // "Berlangganan" leads to serve's sign-up form.
+    expect(html).toMatch(/<a href="https:\/\/news\.fintechweekly\.example\/subscribe"[^>]*>Berlangganan newsletter FinTech Weekly<\/a>/);
   });
 
   it('has a visible unsubscribe link carrying the per-recipient marker', () => {
@@ -114,7 +116,7 @@ describe('the Klarna issue', () => {
       'Lihat Asli: <https://news.fintechweekly.example/klarna-ai-resesi>',
       'Newsletter ini mungkin berisi konten pihak ketiga',
       'Temukan berita dan acara fintech teratas!',
-      'Berlangganan newsletter FinTech Weekly: <https://news.fintechweekly.example>',
+      'Berlangganan newsletter FinTech Weekly: <https://news.fintechweekly.example/subscribe>',
       'FinTech Weekly, Jl. Contoh No. 1, Jakarta 10110, Indonesia',
       `Berhenti berlangganan: <https://news.fintechweekly.example/u/${UNSUBSCRIBE_TOKEN_MARKER}>`,
     ];
