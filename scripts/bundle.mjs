@@ -11,8 +11,8 @@
  *   found where it is started (below): every output is in one folder.
  * - lib/bundle/meta.json (esbuild's metafile) says which source modules each file holds; the
  *   tests' module recorder (test/helpers/run-cli.ts) uses it to tell which modules a command loaded.
- * - Source maps without the sources' text: src/cli/source-mapped-stacks.ts turns stack frames
- *   back into TypeScript lines when a stack is printed.
+ * - Source maps without the sources' text: src/cli/source-mapped-stacks.ts, which the bundle runs
+ *   first in every thread, turns stack frames back into TypeScript lines when a stack is printed.
  *
  * Left out of the bundle, loaded from node_modules as before:
  * - better-sqlite3: a native addon, found through its own package folder;
@@ -51,8 +51,6 @@ const zodNamespaceImport = {
   },
 };
 
-// Chunk names carry a content hash: files of an earlier build would pile up.
-await rm(outdir, { recursive: true, force: true });
 /**
  * yaml's CommonJS build (what Node gets) cannot be tree-shaken and carries the stringifier and
  * every schema; its ES module build (the package's "default" export, the same code) can. On
@@ -104,6 +102,8 @@ async function workerEntryPoints() {
   return entries;
 }
 
+// Chunk names carry a content hash: files of an earlier build would pile up.
+await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', ...(await workerEntryPoints()) },
@@ -119,6 +119,8 @@ const result = await build({
   metafile: true,
   external: ['better-sqlite3', 'playwright-core', 'typescript', 'imapflow'],
   plugins: [zodNamespaceImport, yamlModuleBuild, noEsprimaForJsYaml],
+  // Installs the stack formatter first thing in every thread: the CLI's and each worker's.
+  inject: ['src/cli/source-mapped-stacks.ts'],
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

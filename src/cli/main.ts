@@ -1,4 +1,3 @@
-import './source-mapped-stacks.js';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../config/package-version.js';
 import { EXIT, isFintechWeeklyError } from '../core/errors.js';

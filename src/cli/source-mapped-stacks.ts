@@ -10,10 +10,9 @@ import { fileURLToPath } from 'node:url';
  * `--help` and `subscribers list` about a third of their start (BENCHMARKS.md, "Start-up"); here a
  * map is read only when a stack that passes through its file is printed.
  *
- * main.ts imports this module first, which installs the formatter for the main thread, where all of
- * fintechweekly's own code runs (the MJML worker only hands MJML to mjml2html and reports its
- * errors by message). Files without a `.map` beside them (Node's own, node_modules) keep their
- * positions.
+ * The bundle runs this module first in every thread (scripts/bundle.mjs injects it): the CLI's and
+ * each worker's (MJML, the CSV import, the sign-up mailer). Files without a `.map` beside them
+ * (Node's own, node_modules outside the bundle) keep their positions.
  */
 
 const maps = new Map<string, { map: SourceMap; dir: string } | null>();
