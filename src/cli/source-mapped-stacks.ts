@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 /**
  * Stack traces name TypeScript lines although the CLI runs as a bundle (lib/bundle, made by
  * scripts/bundle.mjs). Node's own source map support (--enable-source-maps or
- * process.setSourceMapsEnabled) reads and parses the map of every module as it loads, which cost
- * `--help` and `subscribers list` about a third of their start (BENCHMARKS.md, "Start-up"); here a
- * map is read only when a stack that passes through its file is printed.
+ * process.setSourceMapsEnabled) reads and parses the map of every module as it loads, which made
+ * `--help` start about 30 % slower (BENCHMARKS.md, "Start-up"); here a map is read only when a
+ * stack that passes through its file is printed.
  *
  * The bundle runs this module first in every thread (scripts/bundle.mjs injects it): the CLI's and
  * each worker's (MJML, the CSV import, the sign-up mailer). Files without a `.map` beside them

@@ -4,8 +4,8 @@ import { en } from 'zod/locales';
 /*
  * zod/mini, not classic zod: every command validates the config before it does anything, and the
  * classic schema cost about 30 ms of a command's start (building the schema, then compiling its
- * parser on the first parse) against 4 ms for this one; the checks, issues and messages are the
- * same. Classic zod sets its English messages when it loads; mini leaves that to us.
+ * parser on the first parse) against 4 to 9 ms for this one; the checks, issues and messages are
+ * the same. Classic zod sets its English messages when it loads; mini leaves that to us.
  *
  * jitless: zod compiles a parser for each object schema on its first parse (new Function), which
  * pays off after many parses; a command parses the config once and each issue's front matter once
@@ -24,8 +24,8 @@ const number = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...ch
 
 /**
  * A zone name that Intl accepts. Listing the zones is cheap; the first Intl.DateTimeFormat of a
- * process loads ICU's locale data, which cost every command about 0.3x of `node -e 0` just to
- * check the config. So only a name not in the list (an alias such as UTC or US/Eastern) is tried
+ * process loads ICU's locale data, which cost every command about 0.15x of `node -e 0`'s CPU
+ * just to check the config. So only a name not in the list (an alias such as UTC or US/Eastern) is tried
  * on a formatter: the same names pass as before.
  */
 function isTimeZone(name: string): boolean {
