@@ -9,17 +9,13 @@
  *
  *   node lib/bench/build.js [--rounds 7]   or `benchBuild()` from bench/run.ts
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bin, median, repo, round, timeProcess } from './processes.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository root, from lib/bench/ (compiled) or bench/ (source). */
-const repo = path.resolve(here, here.includes(`${path.sep}lib${path.sep}`) ? '../..' : '..');
-const bin = path.join(repo, 'bin/fintechweekly.js');
 const ISSUE = '2026-11-27-klarna-phk-ai-resesi';
 
 export interface BuildBenchResult {
@@ -72,21 +68,6 @@ async function makeBareScript(dir: string, project: string): Promise<string> {
   );
   return script;
 }
-
-function timeProcess(args: string[], cwd: string): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1' } });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
-  return seconds;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export async function benchBuild(options: { rounds?: number; log?: (line: string) => void } = {}): Promise<BuildBenchResult> {
   const rounds = options.rounds ?? 7;

@@ -16,11 +16,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bin, repo } from './processes.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository root, from lib/bench/ (compiled) or bench/ (source). */
-const repo = path.resolve(here, here.includes(`${path.sep}lib${path.sep}`) ? '../..' : '..');
-const ISSUE = '2026-11-27-klarna-phk-ai-resesi';
+export const ISSUE = '2026-11-27-klarna-phk-ai-resesi';
 const FROM = 'newsletter@fintechweekly.example';
 
 export interface SendBenchRow {
@@ -239,17 +237,22 @@ export async function makeProject(subscribers: number, connections: number): Pro
 
 const SECRET_ENV = { FINTECHWEEKLY_UNSUBSCRIBE_SECRET: 'bench-secret-0123456789', NO_COLOR: '1' };
 
+/** `fintechweekly build` and `send` of the Klarna issue in a project from makeProject, to the sink on `port`; the send's process. */
+export async function buildAndSend(dir: string, port: number) {
+  const env = { ...SECRET_ENV, FINTECHWEEKLY_SMTP_URL: `smtp://127.0.0.1:${port}` };
+  // Build once first, as an editor would have: the send then reuses the build.
+  const build = await startChild([bin, 'build', ISSUE], { cwd: dir, env }).done;
+  if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
+  // --force: the preflight check (SpamAssassin, Chromium) is `check`'s cost, measured there; this measures the send.
+  const run = await startChild([bin, 'send', ISSUE, '--yes', '--force', '--json'], { cwd: dir, env }).done;
+  if (run.code !== 0) throw new Error(`send failed (${run.code}): ${run.stderr}`);
+  return run;
+}
+
 export async function measureCli(port: number, subscribers: number, connections: number): Promise<SendBenchRow> {
   const dir = await makeProject(subscribers, connections);
   try {
-    const bin = path.join(repo, 'bin/fintechweekly.js');
-    const env = { ...SECRET_ENV, FINTECHWEEKLY_SMTP_URL: `smtp://127.0.0.1:${port}` };
-    // Build once first, as an editor would have: the send then reuses the build.
-    const build = await startChild([bin, 'build', ISSUE], { cwd: dir, env }).done;
-    if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
-    // --force: the preflight check (SpamAssassin, Chromium) is `check`'s cost, measured there; this measures the send.
-    const run = await startChild([bin, 'send', ISSUE, '--yes', '--force', '--json'], { cwd: dir, env }).done;
-    if (run.code !== 0) throw new Error(`send failed (${run.code}): ${run.stderr}`);
+    const run = await buildAndSend(dir, port);
     const summary = JSON.parse(run.stdout) as { sent: number; durationMs: number };
     if (summary.sent !== subscribers) throw new Error(`sent ${summary.sent} of ${subscribers}`);
     const seconds = summary.durationMs / 1000;

@@ -1,16 +1,24 @@
+import './source-mapped-stacks.js';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../config/package-version.js';
 import { EXIT, isFintechWeeklyError } from '../core/errors.js';
 import { inspectError } from './output.js';
 import { registerCommands } from './commands.js';
-import { settings } from './context.js';
+import { loadConfigReader, settings } from './context.js';
 import { commandLine, describeStorageFailure, storageFailure } from './storage-failure.js';
 
 const program = new Command('fintechweekly')
   .description('Write the FinTech Weekly newsletter in Markdown, build it into an email, and send it over SMTP.')
   .version(packageVersion())
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // build compiles MJML in a worker: the worker's thread boots while the config loads (MJML itself
+  // loads only once build finds an issue to render).
+  .hook('preSubcommand', async (_program, command) => {
+    if (command.name() === 'build') (await import('../pipeline/mjml-compiler.js')).startMjmlThread();
+  })
+  // Only a command that runs needs the config: --help and usage errors never load it.
+  .hook('preAction', loadConfigReader);
 
 registerCommands(program);
 

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
-import { settings } from './context.js';
+import { readSettings, settings } from './context.js';
 import { createOutput } from './output.js';
 
 export function registerPreview(program: Command): void {
@@ -17,7 +16,7 @@ export function registerPreview(program: Command): void {
       const project = settings(); // reports a broken config before the server starts
       const { previewIssue } = await import('../app/preview-issue.js');
       const preview = await previewIssue(project, { ref, port, cwd: process.cwd() }, {
-        reloadSettings: () => loadSettings({ cwd: process.cwd(), env: process.env }),
+        reloadSettings: readSettings,
         onBuild: (result) => {
           if (result.ok) out.info(`built ${result.slug}${result.warnings ? ` (${result.warnings} warning${result.warnings > 1 ? 's' : ''})` : ''}`);
           else for (const line of result.message.split('\n')) process.stderr.write(`${out.paint('red', 'error:')} ${line}\n`);

@@ -1,16 +1,36 @@
 import { Worker } from 'node:worker_threads';
 import type { CompileMjml } from '../core/issue/render-issue.js';
-import type { CompileResponse } from './mjml-worker.js';
+import type { CompileResponse, WorkerRequest } from './mjml-worker.js';
 
-let compiler: CompileMjml | undefined;
+interface MjmlCompiler {
+  compile: CompileMjml;
+  /** Starts loading MJML now, ahead of the first compile. */
+  load(): void;
+}
+
+let compiler: MjmlCompiler | undefined;
 
 /**
- * The process's MJML compiler, created on first use; calling this starts loading MJML. Compiled
- * JavaScript runs MJML in a worker thread; from TypeScript sources (tests) it runs in this thread.
+ * Compiled JavaScript runs MJML in a worker thread; from TypeScript sources (tests) it runs in
+ * this thread. Creating the compiler starts the worker's thread, not MJML's loading.
  */
-export function mjmlCompiler(): CompileMjml {
+function processCompiler(): MjmlCompiler {
   compiler ??= import.meta.url.endsWith('.ts') ? inThreadCompiler() : workerCompiler();
   return compiler;
+}
+
+/** The process's MJML compiler: the first compile loads MJML if warmUpMjml() has not. */
+export function mjmlCompiler(): CompileMjml {
+  return processCompiler().compile;
+}
+
+/**
+ * Starts the worker's thread (a Node environment of its own, about a third of `node -e 0`) without
+ * loading MJML: main.ts calls it as `build` begins, before the config is read, so that the thread
+ * is ready once build knows whether anything needs rendering. The thread keeps no process alive.
+ */
+export function startMjmlThread(): void {
+  processCompiler();
 }
 
 /**
@@ -18,18 +38,24 @@ export function mjmlCompiler(): CompileMjml {
  * changed since its last build), so that the load overlaps with loading and parsing everything else.
  */
 export function warmUpMjml(): void {
-  mjmlCompiler();
+  processCompiler().load();
 }
 
-function inThreadCompiler(): CompileMjml {
-  const loading = import('mjml');
-  return async (mjml, options) => {
-    const { default: mjml2html } = await loading;
-    return mjml2html(mjml, options);
+function inThreadCompiler(): MjmlCompiler {
+  let loading: ReturnType<typeof importMjml> | undefined;
+  const load = () => (loading ??= importMjml());
+  return {
+    load: () => void load().catch(() => undefined), // reported with the first compile
+    compile: async (mjml, options) => {
+      const { default: mjml2html } = await load();
+      return mjml2html(mjml, options);
+    },
   };
 }
 
-function workerCompiler(): CompileMjml {
+const importMjml = () => import('mjml');
+
+function workerCompiler(): MjmlCompiler {
   const worker = new Worker(new URL('./mjml-worker.js', import.meta.url));
   const pending = new Map<number, { resolve: (html: string) => void; reject: (error: Error) => void }>();
   let nextId = 1;
@@ -52,11 +78,15 @@ function workerCompiler(): CompileMjml {
   // The worker keeps the process alive only while a compile is waiting for it. (After the
   // listeners: adding a 'message' listener refs the worker again.)
   worker.unref();
-  return (mjml, options) =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve: (html) => resolve({ html }), reject });
-      worker.ref();
-      worker.postMessage({ id, mjml, options });
-    });
+  const send = (request: WorkerRequest) => worker.postMessage(request);
+  return {
+    load: () => send({ kind: 'load' }),
+    compile: (mjml, options) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: (html) => resolve({ html }), reject });
+        worker.ref();
+        send({ kind: 'compile', id, mjml, options });
+      }),
+  };
 }

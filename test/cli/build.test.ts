@@ -49,7 +49,7 @@ describe('fintechweekly build', () => {
     expect(loadedMjml(first.modules)).toBe(true);
     const result = runCli(project.dir, ['build', '--json'], { recordModules: true });
     expect(JSON.parse(result.stdout)).toMatchObject([{ slug: KLARNA, fromCache: true }]);
-    expect(result.modules.some((url) => url.includes('/lib/src/pipeline/build-issue.js'))).toBe(true);
+    expect(result.modules.some((url) => url.endsWith('/src/pipeline/build-issue.ts'))).toBe(true);
     expect(loadedMjml(result.modules)).toBe(false);
   });
 

@@ -1,6 +1,8 @@
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { projectDir, repo, runCli } from '../helpers/run-cli.js';
 import { recordSend } from '../helpers/send-log.js';
 
@@ -37,8 +39,23 @@ describe('the fintechweekly command', () => {
     for (const args of [['--help'], ['status', 'klarna'], ['subscribers', 'list'], ['schedule', 'list']]) {
       const result = runCli(dir, args, { recordModules: true });
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-      expect(result.modules.some((url) => url.includes('/lib/src/cli/main.js')), args.join(' ')).toBe(true);
+      expect(result.modules.some((url) => url.endsWith('/src/cli/main.ts')), args.join(' ')).toBe(true);
       expect(result.modules.filter((url) => heavy.test(url)), args.join(' ')).toEqual([]);
     }
+  });
+
+  it("prints an unexpected error's stack with the TypeScript files and lines it passed through, although the CLI runs as a bundle", () => {
+    // A database that claims the current schema but has no tables: a bug-shaped failure inside the store.
+    const db = new Database(path.join(dir, 'hollow.db'));
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.close();
+    const result = run(['subscribers', 'list'], { FINTECHWEEKLY_DB: path.join(dir, 'hollow.db') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('unexpected error (this is a bug in fintechweekly; please report it)');
+    expect(result.stderr).toContain('no such table');
+    const frames = result.stderr.split('\n').filter((line) => line.trimStart().startsWith('at '));
+    expect(frames.some((line) => line.includes(`${path.join(repo, 'src', 'store', 'subscribers.ts')}:`))).toBe(true);
+    expect(frames.some((line) => line.includes(`${path.join(repo, 'src', 'cli', 'subscribers.ts')}:`))).toBe(true);
+    expect(frames.filter((line) => line.includes(path.join(repo, 'lib')))).toEqual([]);
   });
 });
