@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, one after the other, so their figures come from the same
- * machine state. The send benchmark joins when bench/send.ts exists; the import benchmark comes last.
+ * machine state. The send benchmark joins when bench/send.ts exists; the import and bounce scan benchmarks come last.
  */
 import { existsSync } from 'node:fs';
 import { benchBuild } from './build.js';
@@ -15,3 +15,4 @@ if (existsSync(sendBench)) {
 }
 await import('./import.js').then(async ({ benchImport }) => (process.stdout.write('\n'), await benchImport()));
 await (await import('./signup.js')).benchSignup();
+await (await import('./bounces.js')).benchBounces();

@@ -3,13 +3,14 @@ import type { Settings } from '../config/load.js';
 import { FintechWeeklyError, isFintechWeeklyError } from '../core/errors.js';
 import { readIssueFile, resolveIssueRef, slugFromFileName } from '../pipeline/issue-files.js';
 import { withStore, type Db } from '../store/db.js';
+import { campaignBounceCounts } from '../store/bounces.js';
 import { campaignStatus, findCampaignSlugByIssuePath, type CampaignStatus } from '../store/status.js';
 
 /**
  * `status ISSUE`: where the issue's send stands, its deliveries counted by state and the ones an
  * editor should look at. An issue nothing was sent of is an error that says how to send it.
  */
-export async function campaignStatusOf(settings: Settings, input: { ref: string; cwd: string }): Promise<CampaignStatus> {
+export async function campaignStatusOf(settings: Settings, input: { ref: string; cwd: string }): Promise<CampaignStatus & { returned: { bounced: number; complained: number } }> {
   const { ref } = input;
   return withStore(settings.dbPath, (db) => {
     const slug = campaignSlug(settings, db, ref, input.cwd);
@@ -20,7 +21,8 @@ export async function campaignStatusOf(settings: Settings, input: { ref: string;
         hint: `Send it with "fintechweekly send ${ref}"; "fintechweekly send ${ref} --dry-run" shows what would happen.`,
       });
     }
-    return status;
+    // Deliveries that came back later as a bounce or drew a complaint (bounces scan, dispatch).
+    return { ...status, returned: campaignBounceCounts(db, status.slug) };
   });
 }
 

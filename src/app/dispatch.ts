@@ -10,6 +10,7 @@ import type { Db } from '../store/db.js';
 import { acquireLock } from '../store/locks.js';
 import { dueCampaigns, listSchedules, type DueCampaign } from '../store/schedule.js';
 import { refuseFailingIssue } from './preflight.js';
+import { scanConfiguredBounces, type ScanBouncesReport, type ScannedMessage } from './scan-bounces.js';
 import { sendIssue, type SendEvent, type SendReport, type StopSignals } from './send-issue.js';
 import { syncFrontMatterSchedules, type FrontMatterScheduleReport } from './sync-front-matter-schedules.js';
 
@@ -40,7 +41,11 @@ export type DispatchEvent =
   | { type: 'check'; slug: string; line: string }
   | { type: 'send'; slug: string; event: SendEvent }
   | { type: 'sent'; slug: string; report: SendReport }
-  | { type: 'error'; slug: string; error: FintechWeeklyError };
+  | { type: 'error'; slug: string; error: FintechWeeklyError }
+  | { type: 'bounce'; message: ScannedMessage }
+  | { type: 'bounces'; report: ScanBouncesReport }
+  | { type: 'bounces-warning'; line: string }
+  | { type: 'bounces-error'; error: FintechWeeklyError };
 
 export interface CampaignDispatch {
   slug: string;
@@ -62,6 +67,8 @@ export type DispatchReport =
       next: { slug: string; sendAt: string } | undefined;
       /** The signal that stopped the dispatch, and the due campaigns it did not start. */
       stopped?: { reason: string; notStarted: string[] };
+      /** Config bounce.source, read before sending; an error when it could not be read. */
+      bounces?: ScanBouncesReport | { error: string } | undefined;
     };
 
 export async function dispatch(settings: Settings, input: DispatchInput, deps: DispatchDeps): Promise<DispatchReport> {
@@ -72,25 +79,40 @@ export async function dispatch(settings: Settings, input: DispatchInput, deps: D
   try {
     const frontMatter = syncFrontMatterSchedules(settings, db, now());
     emit({ type: 'front-matter', report: frontMatter });
+    // Bounces first: whoever bounced or complained since the last run is not mailed again.
+    const bounces = await scanBounceSource(settings, emit);
     const due = dueCampaigns(db, now());
     const totals: SendCounts = { sent: 0, failed: 0, deferred: 0, unknown: 0, skipped: 0 };
     if (due.length === 0) {
       const next = listSchedules(db).find((e) => e.status === 'scheduled' && e.sendAt);
-      return { ran: true, frontMatter, campaigns: [], totals, next: next?.sendAt ? { slug: next.slug, sendAt: next.sendAt } : undefined };
+      return { ran: true, frontMatter, campaigns: [], totals, next: next?.sendAt ? { slug: next.slug, sendAt: next.sendAt } : undefined, bounces };
     }
     const campaigns: CampaignDispatch[] = [];
     const stop = deps.signals?.stop;
     for (const [i, campaign] of due.entries()) {
       const report = stop?.aborted ? undefined : await dispatchOne(settings, input, deps, campaign, emit);
       if (!report) {
-        return { ran: true, frontMatter, campaigns, totals, next: undefined, stopped: { reason: String(stop?.reason), notStarted: due.slice(i).map((c) => c.slug) } };
+        return { ran: true, frontMatter, campaigns, totals, next: undefined, stopped: { reason: String(stop?.reason), notStarted: due.slice(i).map((c) => c.slug) }, bounces };
       }
       campaigns.push(report);
       for (const key of Object.keys(totals) as (keyof SendCounts)[]) totals[key] += report.summary?.[key] ?? 0;
     }
-    return { ran: true, frontMatter, campaigns, totals, next: undefined, ...(stop?.aborted ? { stopped: { reason: String(stop.reason), notStarted: [] } } : {}) };
+    return { ran: true, frontMatter, campaigns, totals, next: undefined, ...(stop?.aborted ? { stopped: { reason: String(stop.reason), notStarted: [] } } : {}), bounces };
   } finally {
     lock.release();
+  }
+}
+
+/** Config bounce.source, when set; a mailbox that cannot be read is reported and does not stop the sends. */
+async function scanBounceSource(settings: Settings, emit: (event: DispatchEvent) => void): Promise<ScanBouncesReport | { error: string } | undefined> {
+  try {
+    const report = await scanConfiguredBounces(settings, { onMessage: (message) => emit({ type: 'bounce', message }), onWarning: (line) => emit({ type: 'bounces-warning', line }) });
+    if (report) emit({ type: 'bounces', report });
+    return report;
+  } catch (error) {
+    if (!isFintechWeeklyError(error)) throw error;
+    emit({ type: 'bounces-error', error });
+    return { error: error.message };
   }
 }
 

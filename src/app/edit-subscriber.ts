@@ -1,5 +1,6 @@
 import type { Settings } from '../config/load.js';
 import { EXIT, FintechWeeklyError } from '../core/errors.js';
+import { bounceHistory, resetBounceCount, type BounceHistoryEntry } from '../store/bounces.js';
 import { withStore } from '../store/db.js';
 import * as subscriberStore from '../store/subscribers.js';
 import type { Subscriber } from '../store/subscribers.js';
@@ -32,9 +33,19 @@ export async function unsubscribeSubscriber(settings: Settings, input: { email: 
   return found(input.email, await withStore(settings.dbPath, (db) => subscriberStore.unsubscribe(db, input.email)));
 }
 
-/** Makes an unsubscribed or bounced subscriber active again: only when they asked for it. */
-export async function resubscribeSubscriber(settings: Settings, input: { email: string }): Promise<SubscriptionChange> {
-  return found(input.email, await withStore(settings.dbPath, (db) => subscriberStore.resubscribe(db, input.email)));
+/**
+ * Makes an unsubscribed or bounced subscriber active again: only when they asked for it. A bounced
+ * one comes back with their last bounce (for a warning), and their earlier soft bounces no longer
+ * count toward bounce.softLimit.
+ */
+export async function resubscribeSubscriber(settings: Settings, input: { email: string; now?: Date }): Promise<SubscriptionChange & { lastBounce?: BounceHistoryEntry | undefined }> {
+  return withStore(settings.dbPath, (db) => {
+    const before = subscriberStore.getSubscriberByEmail(db, input.email);
+    const change = found(input.email, subscriberStore.resubscribe(db, input.email));
+    if (!change.changed || before?.status !== 'bounced') return change;
+    resetBounceCount(db, change.subscriber.id, input.now ?? new Date());
+    return { ...change, lastBounce: bounceHistory(db, change.subscriber.id).filter((b) => b.kind === 'bounce').at(-1) };
+  });
 }
 
 function found(email: string, change: subscriberStore.StatusChange): SubscriptionChange {

@@ -153,7 +153,7 @@ async function deliver(settings: Settings, issue: { slug: string; issuePath: str
       {
         log: opened.log,
         transport,
-        compose: (row) => personalizeMessage(template, { email: row.email, name: row.name, messageId: row.messageId, token: createUnsubscribeToken(secret, row.subscriberId ?? 0, row.email) }),
+        compose: (row) => personalizeMessage(template, { email: row.email, name: row.name, messageId: row.messageId, token: createUnsubscribeToken(secret, row.subscriberId ?? 0, row.email), deliveryId: row.id }),
         now,
         onEvent: emit,
       },

@@ -3,6 +3,7 @@ import { withStore, type Db } from '../store/db.js';
 import { notOnList } from './edit-subscriber.js';
 import { purgePendingSignups, signupsOf, type PurgeOutcome, type Signup } from '../store/signups.js';
 import { getSubscriberByEmail, type Subscriber } from '../store/subscribers.js';
+import { bounceHistory, type BounceHistoryEntry } from '../store/bounces.js';
 
 /**
  * What the rest of the tool shows and does about sign-ups: one subscriber's consent record
@@ -29,6 +30,8 @@ export type ConsentEntry =
 export interface SubscriberRecord {
   subscriber: Subscriber;
   consent: ConsentEntry[];
+  /** Bounces and complaints read from returned mail, oldest first. */
+  bounces: BounceHistoryEntry[];
 }
 
 /** The subscriber with their consent record, or undefined when the address is not on the list. */
@@ -53,7 +56,7 @@ export function showSubscriber(db: Db, email: string): SubscriberRecord | undefi
       confirmationEmail: { state: s.mailState, attempts: s.mailAttempts, sentAt: s.mailSentAt, reply: s.mailReply },
     });
   }
-  return { subscriber, consent };
+  return { subscriber, consent, bounces: bounceHistory(db, subscriber.id) };
 }
 
 export interface PurgeReport extends PurgeOutcome {

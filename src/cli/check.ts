@@ -26,7 +26,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the report as JSON on stdout')
     .option('--screenshots <dir>', 'save the 600 px and 375 px renderings as PNG files in this folder')
     .option('--dns', 'also look up the From domain\'s SPF, DKIM and DMARC records (uses the network)')
-    .addHelpText('after', '\nExit code 0 when no check fails (warnings allowed), 1 otherwise. See README "check" for what each check means.')
+    .addHelpText('after', '\nExit code 0 when no check fails (warnings allowed), 1 otherwise. See docs/checking.md for what each check means.')
     .action(async (ref: string, flags: CheckFlags) => {
       const out = createOutput({ json: flags.json });
       const { checkIssue } = await import('../app/check-issue.js');

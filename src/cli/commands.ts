@@ -9,6 +9,7 @@ import { registerSubscribers } from './subscribers.js';
 import { registerSchedule } from './schedule.js';
 import { registerDispatch } from './dispatch.js';
 import { registerServe } from './serve.js';
+import { registerBounces } from './bounces.js';
 
 /**
  * Every command, registered in the order `--help` lists them. Command files import their heavy
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerSchedule(program);
   registerDispatch(program);
   registerServe(program);
+  registerBounces(program);
 }

@@ -49,6 +49,18 @@ export function registerDispatch(program: Command): void {
         } else if (event.type === 'check') log(`${event.slug}: ${event.line}`);
         else if (event.type === 'send') progress.get(event.slug)?.(event.event);
         else if (event.type === 'sent') log(campaignSummaryText(event.report));
+        else if (event.type === 'bounce') {
+          const m = event.message;
+          for (const problem of m.problems) logError(`bounces: ${m.file}: ${problem}`);
+          if (m.decision === 'bounced' || m.decision === 'unsubscribed') log(`bounces: ${m.delivery?.address} ${m.decision === 'bounced' ? 'set to bounced' : 'unsubscribed (complaint)'} (${m.file})`);
+        } else if (event.type === 'bounces') {
+          const r = event.report;
+          log(
+            `bounces: ${r.messages} message${r.messages === 1 ? '' : 's'} read from ${r.source}: ${r.kinds.bounce} bounces, ${r.kinds.complaint} complaints, ${r.matched} matched, ${r.unmatched} unmatched; ` +
+              `${r.bounced} set to bounced, ${r.unsubscribed} unsubscribed, ${r.counted} soft bounces counted`,
+          );
+        } else if (event.type === 'bounces-warning') logError(`bounces: warning: ${event.line}`);
+        else if (event.type === 'bounces-error') logError(`bounces: error: ${event.error.message}${event.error.hint ? ` (hint: ${event.error.hint})` : ''}`);
         else {
           const { error } = event;
           logError(`${event.slug}: error: ${error.message.replaceAll('\n', ' / ')}${error.hint ? ` (hint: ${error.hint})` : ''}`);
@@ -69,10 +81,12 @@ export function registerDispatch(program: Command): void {
         result({ ran: false, otherDispatch: holder });
         return;
       }
-      const { campaigns, frontMatter, totals, next, stopped } = report;
+      const { campaigns, frontMatter, totals, next, stopped, bounces } = report;
+      const bounceError = bounces !== undefined && 'error' in bounces;
       if (campaigns.length === 0 && !stopped) {
         log(`dispatch: nothing due${next ? ` (next: ${next.slug} at ${describeInstant(new Date(next.sendAt), zone)})` : ''}`);
-        result({ ran: true, campaigns: [], frontMatter });
+        result({ ran: true, campaigns: [], frontMatter, bounces });
+        if (bounceError) process.exitCode = EXIT.error;
         return;
       }
       const errors = campaigns.filter((r) => r.outcome === 'error').length;
@@ -87,8 +101,8 @@ export function registerDispatch(program: Command): void {
         const waiting = stopped.notStarted.length ? ` (not started: ${stopped.notStarted.join(', ')})` : '';
         log(`dispatch: ${stoppedText(stopped.reason, notYetSent, `run \`fintechweekly dispatch\` again${waiting}`)}`);
       }
-      const exitCode = errors > 0 ? EXIT.error : workLeft ? EXIT.tempfail : EXIT.ok;
-      result({ ran: true, campaigns, totals, frontMatter, exitCode });
+      const exitCode = errors > 0 || bounceError ? EXIT.error : workLeft ? EXIT.tempfail : EXIT.ok;
+      result({ ran: true, campaigns, totals, frontMatter, bounces, exitCode });
       process.exitCode = exitCode;
     });
 }

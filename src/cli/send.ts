@@ -116,7 +116,7 @@ async function sendTestAction(issue: string, flags: SendFlags, out: Output): Pro
     const retryable = failed.every((r) => r.outcome === 'deferred');
     throw new FintechWeeklyError(`the test send reached ${result.results.length - failed.length} of ${result.results.length} recipient(s) via ${result.destination}`, {
       exitCode: retryable ? EXIT.tempfail : EXIT.error,
-      hint: 'See the reply above; check the SMTP settings (README "Sending") and run it again.',
+      hint: 'See the reply above; check the SMTP settings (docs/sending.md) and run it again.',
     });
   }
 }

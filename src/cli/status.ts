@@ -8,14 +8,17 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('Delivery counts by state for an issue, and the addresses that failed, are unknown or deferred')
     .argument('<issue>', 'the issue file or its slug')
-    .option('--json', 'print {slug, pending, sending, sent, deferred, failed, unknown, skipped, total, problems: [...]}')
+    .option('--json', 'print {slug, pending, sending, sent, deferred, failed, unknown, skipped, total, bounced, complained, problems: [...]}')
     .action(async (ref: string, flags: { json?: boolean }) => {
       const out = createOutput({ json: flags.json });
       const { campaignStatusOf } = await import('../app/campaign-status.js');
       const status = await campaignStatusOf(settings(), { ref, cwd: process.cwd() });
-      const { counts, problems, ...campaign } = status;
-      out.result({ ...campaign, ...counts, problems });
-      if (!out.json) print(out, status);
+      const { counts, problems, returned, ...campaign } = status;
+      out.result({ ...campaign, ...counts, ...returned, problems });
+      if (!out.json) {
+        print(out, status);
+        out.print(`  bounced ${returned.bounced}, complained ${returned.complained} (from returned mail read by \`bounces scan\` or dispatch)`);
+      }
     });
 }
 

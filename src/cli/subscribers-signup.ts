@@ -7,9 +7,9 @@ import { createOutput } from './output.js';
 export function registerSignupSubcommands(subscribers: Command): void {
   subscribers
     .command('show')
-    .description('Show one subscriber and their consent record: each sign-up (when, from which page, a hash of the IP, the promise shown, when confirmed) or the import that added them')
+    .description('Show one subscriber, their consent record (each sign-up: when, from which page, a hash of the IP, the promise shown, when confirmed; or the import that added them) and their bounces and complaints')
     .argument('<email>', 'their address')
-    .option('--json', 'print {subscriber: {id, email, name, status, source, created_at, updated_at, unsubscribed_at}, consent: [...]}')
+    .option('--json', 'print {subscriber: {id, email, name, status, source, created_at, updated_at, unsubscribed_at, status_reason}, consent: [...], bounces: [{at, issue, kind, class, status, reason, diagnostic, decision, messageKey}]}')
     .action(async (email: string, flags: { json?: boolean }) => {
       const { showSubscriberRecord } = await import('../app/signup-records.js');
       const record = await showSubscriberRecord(settings(), { email });
@@ -39,11 +39,12 @@ export function registerSignupSubcommands(subscribers: Command): void {
     });
 }
 
-function describeRecord({ subscriber: record, consent }: SubscriberRecord): string {
+function describeRecord({ subscriber: record, consent, bounces }: SubscriberRecord): string {
+  const reason = (record as { status_reason?: string | null }).status_reason;
   const lines = [
     record.email,
     `  name:          ${record.name ?? '-'}`,
-    `  status:        ${record.status}${record.unsubscribed_at ? ` (since ${record.unsubscribed_at})` : ''}`,
+    `  status:        ${record.status}${reason ? ` (${reason})` : ''}${record.unsubscribed_at ? ` (since ${record.unsubscribed_at})` : ''}`,
     `  source:        ${record.source ?? '-'}`,
     `  added:         ${record.created_at}`,
     `  updated:       ${record.updated_at}`,
@@ -51,6 +52,12 @@ function describeRecord({ subscriber: record, consent }: SubscriberRecord): stri
   ];
   if (consent.length === 0) lines.push('  none on record');
   for (const entry of consent) lines.push(...describeConsent(entry));
+  lines.push('bounces and complaints:');
+  if (bounces.length === 0) lines.push('  none');
+  for (const b of bounces) {
+    const what = b.kind === 'complaint' ? 'complaint' : `${b.class} bounce ${b.status ?? ''} ${b.reason}`;
+    lines.push(`  ${b.at}  ${b.issue}  ${what}  -> ${b.decision}`, ...(b.diagnostic ? [`    ${b.diagnostic}`] : []), `    bounce message: ${b.messageKey}`);
+  }
   return lines.join('\n');
 }
 

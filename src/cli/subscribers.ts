@@ -52,8 +52,15 @@ export function registerSubscribers(program: Command): void {
     .argument('<email>', 'their address')
     .action(async (email: string) => {
       const { resubscribeSubscriber } = await import('../app/edit-subscriber.js');
-      const { subscriber, changed } = await resubscribeSubscriber(settings(), { email });
-      createOutput().info(changed ? `resubscribed ${subscriber.email}` : `${subscriber.email} is already active`);
+      const { subscriber, changed, lastBounce: last } = await resubscribeSubscriber(settings(), { email });
+      const out = createOutput();
+      out.info(changed ? `resubscribed ${subscriber.email}` : `${subscriber.email} is already active`);
+      if (last) {
+        out.warn(
+          `${subscriber.email} had bounced (${last.class} ${last.status ?? ''} ${last.reason} on ${last.at.slice(0, 10)}, issue ${last.issue}: ${last.diagnostic ?? ''}); ` +
+            `if the address still does not work, the next issue bounces again. See \`fintechweekly subscribers show ${subscriber.email}\`.`,
+        );
+      }
     });
 
   subscribers
@@ -83,7 +90,7 @@ export function registerSubscribers(program: Command): void {
     .command('list')
     .description('List subscribers')
     .addOption(statusOption('subscribers'))
-    .option('--json', 'print a JSON array of {id, email, name, status, source, created_at, updated_at, unsubscribed_at}')
+    .option('--json', 'print a JSON array of {id, email, name, status, source, created_at, updated_at, unsubscribed_at, status_reason}')
     .action(async (flags: { status?: SubscriberStatus; json?: boolean }) => {
       const { listSubscribers } = await import('../app/list-subscribers.js');
       const counts = await listSubscribers(settings(), { status: flags.status }, (rows) => writeChunks(flags.json ? jsonArray(rows) : textLines(rows)));

@@ -12,6 +12,8 @@ export interface Secrets {
   smtpUrl: string | undefined;
   smtpPassword: string | undefined;
   unsubscribeSecret: string | undefined;
+  /** For an imaps:// bounce source. */
+  imapPassword?: string | undefined;
 }
 
 export interface Settings {
@@ -41,6 +43,7 @@ export function loadSettings({ cwd, env }: LoadOptions): Settings {
       smtpUrl: nonEmpty(env.FINTECHWEEKLY_SMTP_URL),
       smtpPassword: nonEmpty(env.FINTECHWEEKLY_SMTP_PASSWORD),
       unsubscribeSecret: nonEmpty(env.FINTECHWEEKLY_UNSUBSCRIBE_SECRET),
+      imapPassword: nonEmpty(env.FINTECHWEEKLY_IMAP_PASSWORD),
     },
     dbPath: path.resolve(cwd, nonEmpty(env.FINTECHWEEKLY_DB) ?? path.join(root, 'fintechweekly.db')),
   };
@@ -88,5 +91,5 @@ export function readConfigFile(file: string): Config {
     const key = formatPath(keyPath);
     return `${rel}${line}: ${key ? `${key}: ` : ''}${message}`;
   });
-  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See "Configuration" in README.md for every key and its type.' });
+  throw new FintechWeeklyError(lines.join('\n'), { file, hint: 'See docs/reference.md ("Configuration file") for every key and its type.' });
 }

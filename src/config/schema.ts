@@ -147,6 +147,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    bounce: z
+      .object({
+        /** Envelope sender of every delivery, as `<local>+<token>@<domain>` (VERP); bounces come back to it. */
+        address: email.refine((a) => !a.slice(0, a.lastIndexOf('@')).includes('+'), 'must not contain "+" (the token goes after it)').optional(),
+        /** Where bounces are read from by `dispatch`: a Maildir, an mbox file, a folder of .eml files, or imaps://user@host/INBOX. */
+        source: z.string().min(1).optional(),
+        /** Consecutive issues with a soft bounce (and no delivery in between) after which a subscriber is set to bounced. */
+        softLimit: z.number().int().min(1).max(100).default(3),
+        /** IMAP: move processed messages to this folder; without it they are flagged $FintechWeeklyScanned. Never deleted. */
+        processedFolder: z.string().min(1).refine(noLineBreaks, 'must be on one line').optional(),
+      })
+      .strict()
+      .prefault({}),
     signup: signupSchema,
   })
   .strict();

@@ -9,7 +9,10 @@ import { buildIssue } from './build-issue.js';
 export async function composeIssue(settings: Settings, ref: string, options: { test?: boolean; now: Date }) {
   const built = await buildIssue(settings, ref);
   const { config } = settings;
+  const secret = settings.secrets.unsubscribeSecret;
   const template = composeTemplate(built, {
+    // Each delivery's envelope sender becomes its VERP address (bounces name their delivery).
+    bounce: config.bounce.address && secret ? { address: config.bounce.address, secret } : undefined,
     sender: config.sender,
     publicUrl: config.publicUrl,
     listId: config.listId,

@@ -121,4 +121,35 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX signup_attempts_key ON signup_attempts (ip_key, at);
   CREATE INDEX signup_attempts_at ON signup_attempts (at);
   `,
+  // 4: bounces and complaints. One row per (returned message, address): reading the same message
+  // again changes nothing. Each row keeps its evidence and what it decided; subscribers say why
+  // they stopped being active; bounce_resets says from when soft bounces count again after a reactivation.
+  `
+  CREATE TABLE bounce_events (
+    id            INTEGER PRIMARY KEY,
+    message_key   TEXT NOT NULL,                   -- the returned message's Message-ID, else a hash of its bytes
+    address       TEXT NOT NULL,                   -- the recipient it reports on (lower-case)
+    kind          TEXT NOT NULL CHECK (kind IN ('bounce', 'complaint')),
+    class         TEXT CHECK (class IN ('hard', 'soft')),
+    status        TEXT,                            -- enhanced status code, 5.1.1
+    reason        TEXT NOT NULL,                   -- user-unknown, mailbox-full, blocked, complaint...
+    diagnostic    TEXT,
+    delivery_id   INTEGER NOT NULL REFERENCES deliveries (id),
+    subscriber_id INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
+    matched_by    TEXT NOT NULL CHECK (matched_by IN ('verp', 'message-id')),
+    decision      TEXT NOT NULL CHECK (decision IN ('bounced', 'counted', 'unsubscribed', 'none')),
+    source        TEXT NOT NULL,                   -- the file (path#n in an mbox), or "uid N" on IMAP
+    created_at    TEXT NOT NULL,
+    UNIQUE (message_key, address)
+  );
+  CREATE INDEX bounce_events_subscriber ON bounce_events (subscriber_id, id);
+  CREATE INDEX bounce_events_delivery ON bounce_events (delivery_id);
+  CREATE INDEX deliveries_message_id ON deliveries (message_id);
+  ALTER TABLE subscribers ADD COLUMN status_reason TEXT;   -- why not active: hard-bounce, soft-bounces, complaint
+  -- A bounced subscriber reactivated by hand: soft bounces of deliveries before reset_at no longer count.
+  CREATE TABLE bounce_resets (
+    subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers (id) ON DELETE CASCADE,
+    reset_at      TEXT NOT NULL
+  );
+  `,
 ];

@@ -146,7 +146,7 @@ export interface ImportSummary {
 // Larger caches write a big list faster but cost memory whatever the list's size: these keep a
 // million-row import within a few megabytes of a small one.
 const STAGING_CACHE_KIB = 4096;
-const WRITING_CACHE_KIB = 32768;
+const WRITING_CACHE_KIB = 40960;
 
 export interface DuplicateRow extends ImportedRow {
   /** The line of the first row with this address. */
@@ -182,6 +182,7 @@ export class SubscriberImport {
     db.exec(`
       DROP TABLE IF EXISTS temp.import_rows;
       DROP TABLE IF EXISTS temp.import_matches;
+      DROP TABLE IF EXISTS temp.import_list;
       CREATE TEMP TABLE import_rows (line INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, status TEXT);
       -- filled by apply: the staged rows whose address is on the list, and what happens to them
       CREATE TEMP TABLE import_matches (line INTEGER NOT NULL, email TEXT NOT NULL, subscriber_id INTEGER NOT NULL, stored_status TEXT NOT NULL, outcome TEXT NOT NULL, new_status TEXT NOT NULL, new_name TEXT);`);
@@ -220,13 +221,14 @@ export class SubscriberImport {
 
   /** After `removeDuplicates`: writes the staged rows to the list in ONE transaction and reports what changed. */
   apply(options: ImportOptions, at: Date): ImportSummary {
-    this.db.pragma(`main.cache_size = -${WRITING_CACHE_KIB}`);
     const when = at.toISOString();
     return withDiskErrors(this.db, () =>
       this.db
         .transaction(() => {
-          // The staged rows are walked in address order, so the list's address index is read in
-          // order too; a new address finds no match and costs one look.
+          const list = this.sortedList();
+          this.db.pragma(`main.cache_size = -${WRITING_CACHE_KIB}`);
+          // The staged rows are walked in address order, and so is the list: both are read
+          // front to back, and a new address costs one look.
           this.db
             .prepare(
               `INSERT INTO temp.import_matches (line, email, subscriber_id, stored_status, outcome, new_status, new_name)
@@ -241,7 +243,7 @@ export class SubscriberImport {
                    WHEN coalesce(r.status, 'active') <> 'active' AND s.status = 'active' THEN r.status
                    ELSE s.status END,
                  CASE WHEN r.name IS NOT NULL AND (s.name IS NULL OR :updateNames) THEN r.name ELSE s.name END
-               FROM temp.import_rows AS r INDEXED BY import_rows_email CROSS JOIN main.subscribers AS s
+               FROM temp.import_rows AS r INDEXED BY import_rows_email CROSS JOIN ${list}
                WHERE s.email = r.email ORDER BY r.email`,
             )
             .run({ resubscribe: options.resubscribe ? 1 : 0, updateNames: options.updateNames ? 1 : 0 });
@@ -282,10 +284,26 @@ export class SubscriberImport {
     );
   }
 
+  /**
+   * The list to match the staged rows against (as `s`), in address order. Looking a subscriber up by
+   * address lands on a random page of the table; for a file about as long as the list (a
+   * re-import, a second export of the same tool) it is several times cheaper to copy the columns
+   * needed, sorted, into the temporary file first. Call inside apply's transaction.
+   */
+  private sortedList(): string {
+    const listed = this.db.prepare('SELECT count(*) FROM main.subscribers').pluck().get() as number;
+    const staged = this.db.prepare('SELECT count(*) FROM temp.import_rows').pluck().get() as number;
+    if (staged * 4 < listed) return 'main.subscribers AS s';
+    this.db.exec(`
+      CREATE TEMP TABLE import_list AS SELECT email, id, status, name FROM main.subscribers;
+      CREATE INDEX temp.import_list_email ON import_list (email, id, status, name);`);
+    return 'temp.import_list AS s INDEXED BY import_list_email';
+  }
+
   /** Drops the staged rows and gives the connection back its page cache. */
   discard(): void {
     if (!this.db.open) return;
-    this.db.exec('DROP TABLE IF EXISTS temp.import_rows; DROP TABLE IF EXISTS temp.import_matches;');
+    this.db.exec('DROP TABLE IF EXISTS temp.import_rows; DROP TABLE IF EXISTS temp.import_matches; DROP TABLE IF EXISTS temp.import_list;');
     this.db.pragma(`main.cache_size = ${this.cacheBefore}`);
   }
 }

@@ -44,8 +44,8 @@ describe('the subscriber use-cases', () => {
     expect(await addSubscriber(settings, { email: 'Jane@Example.com', name: 'Jane Doe' })).toMatchObject({ id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli' });
     await addSubscriber(settings, { email: 'budi@example.co.id' });
     expect((await list()).rows).toEqual([
-      { id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null },
-      { id: 2, email: 'budi@example.co.id', name: null, status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null },
+      { id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null, status_reason: null },
+      { id: 2, email: 'budi@example.co.id', name: null, status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null, status_reason: null },
     ]);
 
     const unsubscribed = await unsubscribeSubscriber(settings, { email: 'JANE@example.com' });
@@ -53,7 +53,7 @@ describe('the subscriber use-cases', () => {
     const again = await unsubscribeSubscriber(settings, { email: ' jane@example.com ' });
     expect(again).toMatchObject({ changed: false, subscriber: { unsubscribed_at: unsubscribed.subscriber.unsubscribed_at } });
     expect((await list('active')).rows.map((s) => s.email)).toEqual(['budi@example.co.id']);
-    expect((await list()).counts).toEqual({ total: 2, active: 1, unsubscribed: 1, bounced: 0 });
+    expect((await list()).counts).toEqual({ total: 2, active: 1, pending: 0, unsubscribed: 1, bounced: 0 });
 
     expect(await resubscribeSubscriber(settings, { email: 'jane@example.com' })).toMatchObject({ changed: true, subscriber: { status: 'active', unsubscribed_at: null } });
     expect(await resubscribeSubscriber(settings, { email: 'jane@example.com' })).toMatchObject({ changed: false });
@@ -69,7 +69,7 @@ describe('the subscriber use-cases', () => {
   });
 
   it('lists an empty store as nothing, with zero counts', async () => {
-    expect(await list()).toEqual({ rows: [], counts: { total: 0, active: 0, unsubscribed: 0, bounced: 0 } });
+    expect(await list()).toEqual({ rows: [], counts: { total: 0, active: 0, pending: 0, unsubscribed: 0, bounced: 0 } });
   });
 
   it('refuses a bad address and an address already on the list, storing nothing', async () => {

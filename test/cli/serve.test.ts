@@ -77,7 +77,7 @@ describe('serve (CLI process): one-click unsubscribe and the web archive', () =>
     // SIGTERM (or Ctrl-C) stops it cleanly.
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
-    expect(log()).toMatch(/^\S+ stopping$/m);
+    expect(log()).toMatch(/^\S+ stopping: answering the requests in progress$/m);
 
     // A following send (a new issue) skips the unsubscribed address.
     const second = path.join(project.dir, 'issues', '2026-12-04-edisi-kedua.md');

@@ -60,8 +60,8 @@ describe('fintechweekly subscribers', () => {
     expect(cli('subscribers', 'add', 'budi@example.co.id').code).toBe(0);
     const listed = JSON.parse(cli('subscribers', 'list', '--json').stdout) as Record<string, unknown>[];
     expect(listed).toEqual([
-      { id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null },
-      { id: 2, email: 'budi@example.co.id', name: null, status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null },
+      { id: 1, email: 'jane@example.com', name: 'Jane Doe', status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null, status_reason: null },
+      { id: 2, email: 'budi@example.co.id', name: null, status: 'active', source: 'cli', created_at: expect.any(String), updated_at: expect.any(String), unsubscribed_at: null, status_reason: null },
     ]);
 
     const unsubscribed = cli('subscribers', 'unsubscribe', 'JANE@example.com');

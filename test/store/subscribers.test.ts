@@ -188,6 +188,21 @@ describe('SubscriberImport', () => {
     expect(all()).toEqual([{ email: 'kept@example.com', name: null, status: 'active' }]);
   });
 
+  it('matches a small file against a long list by address lookups, and a long file against a sorted copy, alike', () => {
+    for (const listed of [2, 40]) {
+      db.exec('DELETE FROM subscribers');
+      const file = 'email,name,status\nfiller0@example.com,Filler Zero,\nnew@example.com,New,\n';
+      importSubscribers(db, rows(`email\n${Array.from({ length: listed }, (_, i) => `filler${i}@example.com`).join('\n')}\n`), { source: 'old.csv' });
+      unsubscribe(db, 'filler1@example.com');
+      const summary = importSubscribers(db, rows(`${file}filler1@example.com,,\n`), { source: 'new.csv' });
+      expect(summary, `${listed} on the list`).toEqual({ added: 1, updated: 1, resubscribed: 0, unchanged: 0, skippedUnsubscribed: [{ line: 4, email: 'filler1@example.com', status: 'unsubscribed' }] });
+      expect(all().filter((s) => s.name !== null)).toEqual([
+        { email: 'filler0@example.com', name: 'Filler Zero', status: 'active' },
+        { email: 'new@example.com', name: 'New', status: 'active' },
+      ]);
+    }
+  });
+
   it('gives the connection its page cache back when done', () => {
     const before = db.pragma('main.cache_size', { simple: true });
     importSubscribers(db, rows(csv), { source: 'list.csv' });

@@ -32,7 +32,7 @@ export async function checkDkim(raw: Buffer, config: Config, root: string, sign:
   const title = 'DKIM';
   const dkim = config.dkim;
   if (!dkim || !sign) {
-    return { raw, result: { id, title, status: 'pass', reason: 'no dkim key in the config, nothing to verify (most relays sign for you; see README "check")', findings: [] } };
+    return { raw, result: { id, title, status: 'pass', reason: 'no dkim key in the config, nothing to verify (most relays sign for you; see docs/checking.md)', findings: [] } };
   }
   const fail = (reason: string): DkimCheck => ({ raw, result: { id, title, status: 'fail', reason, findings: [] } });
   let publicKey: KeyObject;

@@ -57,7 +57,7 @@ export interface ParseOptions {
   defaultLang: Lang;
 }
 
-const HINT_FORMAT = 'An issue starts with a front matter block between two "---" lines (title, date, ...), then the Markdown text. See "Writing an issue" in README.md.';
+const HINT_FORMAT = 'An issue starts with a front matter block between two "---" lines (title, date, ...), then the Markdown text. See docs/writing.md.';
 
 function fail(message: string, file: string, hint = HINT_FORMAT): never {
   throw new FintechWeeklyError(message, { file, hint });

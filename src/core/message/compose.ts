@@ -4,6 +4,7 @@ import { encode as qpEncode, wrap as qpWrap } from 'libqp';
 import { assertHeaderSafe } from './header-safe.js';
 import { domainOf } from './message-id.js';
 import { UNSUBSCRIBE_TOKEN_MARKER, unsubscribeUrl } from './placeholders.js';
+import { createVerpToken, verpAddress } from './verp.js';
 
 /**
  * Composition: the MIME message is built once per issue as a template of byte chunks with three
@@ -29,6 +30,8 @@ export interface ComposeOptions {
   date: Date;
   /** A test send: subject prefixed "[TEST] ". */
   test?: boolean;
+  /** Config bounce.address and the signing secret: each delivery's envelope sender becomes its VERP address. */
+  bounce?: { address: string; secret: string } | undefined;
 }
 
 export interface ComposeContent {
@@ -44,6 +47,7 @@ type Slot = 'to' | 'messageId' | 'token';
 export interface MessageTemplate {
   readonly slug: string;
   readonly envelopeFrom: string;
+  readonly bounce?: { address: string; secret: string } | undefined;
   readonly subject: string;
   readonly parts: readonly (Buffer | Slot)[];
 }
@@ -53,6 +57,8 @@ export interface Recipient {
   name?: string | null | undefined;
   messageId: string;
   token: string;
+  /** The send log row: with a bounce address configured, the envelope sender names it (VERP). */
+  deliveryId?: number | undefined;
 }
 
 export interface ComposedMessage {
@@ -74,6 +80,7 @@ export function composeTemplate(content: ComposeContent, options: ComposeOptions
   if (sender.replyTo) assertHeaderSafe(sender.replyTo, 'sender.replyTo');
   if (options.listId) assertHeaderSafe(options.listId, 'listId');
   if (options.unsubscribeMailto) assertHeaderSafe(options.unsubscribeMailto, 'unsubscribeMailto');
+  if (options.bounce) assertHeaderSafe(options.bounce.address, 'bounce.address');
   assertHeaderSafe(content.subject, 'subject');
   assertHeaderSafe(options.publicUrl, 'publicUrl');
 
@@ -130,7 +137,8 @@ export function composeTemplate(content: ComposeContent, options: ComposeOptions
   }
   text(`--${boundary}--${CRLF}`);
   parts.push(Buffer.from(pending, 'utf8'));
-  return { slug: content.slug, envelopeFrom: sender.fromEmail, subject, parts };
+  // Bounces of test sends and other mail without a delivery come back to the bounce address itself.
+  return { slug: content.slug, envelopeFrom: options.bounce?.address ?? sender.fromEmail, bounce: options.bounce, subject, parts };
 }
 
 /** One recipient's message: the template's chunks with this recipient's values in the slots. */
@@ -146,8 +154,11 @@ export function personalizeMessage(template: MessageTemplate, recipient: Recipie
     token: Buffer.from(recipient.token, 'utf8'),
   };
   const chunks = template.parts.map((part) => (typeof part === 'string' ? values[part] : part));
+  // The header From stays the sender's; only the envelope (Return-Path) carries the delivery.
+  const { bounce } = template;
+  const envelopeFrom = bounce && recipient.deliveryId !== undefined ? verpAddress(bounce.address, createVerpToken(bounce.secret, recipient.deliveryId, recipient.email)) : template.envelopeFrom;
   return {
-    envelope: { from: template.envelopeFrom, to: [recipient.email] },
+    envelope: { from: envelopeFrom, to: [recipient.email] },
     chunks,
     get raw() {
       return Buffer.concat(chunks);
