@@ -47,7 +47,6 @@ export interface ImportReport extends ImportSummary {
   rows: number;
   rejected: CsvRejectedRow[];
   columns: CsvColumnsUsed;
-  durationMs: number;
 }
 
 export async function importSubscriberFile(input: ImportInput, deps: ImportDeps): Promise<ImportReport> {
@@ -81,7 +80,7 @@ export async function importSubscriberFile(input: ImportInput, deps: ImportDeps)
     // Past this point the import is one SQLite transaction: an interruption now either happens
     // before its commit (nothing imported) or after (everything imported).
     const summary = staging.apply({ source: path.basename(file), resubscribe: input.resubscribe, updateNames: input.updateNames }, now());
-    return { file, rows, ...summary, rejected, columns: columns as CsvColumnsUsed, durationMs: elapsedMs() };
+    return { file, rows, ...summary, rejected, columns: columns as CsvColumnsUsed };
   } finally {
     staging.discard();
   }

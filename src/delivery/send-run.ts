@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, FintechWeeklyError } from '../core/errors.js';
 import type { SmtpOutcome } from '../core/smtp-reply.js';
 import { RateLimiter, retryDelaySeconds } from './rate-limit.js';
@@ -100,8 +99,10 @@ export class SendRun {
   private storeFailure: unknown;
   private stopped: string | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  /** Wakes every waiting worker when the run ends early. */
-  private readonly ending = new AbortController();
+  /** Set when the run ends early: workers claim and start nothing more. */
+  private ended = false;
+  /** Workers waiting (for the rate limit, a retry, a reply): woken when the run ends early. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly deps: SendRunDeps,
@@ -143,12 +144,9 @@ export class SendRun {
     this.deps.transport.abort();
   }
 
-  private get ended(): boolean {
-    return this.ending.signal.aborted;
-  }
-
   private end(): void {
-    this.ending.abort();
+    this.ended = true;
+    for (const wake of [...this.sleepers]) wake();
   }
 
   private emit(event: SendRunEvent): void {
@@ -159,8 +157,21 @@ export class SendRun {
     return this.deps.now().getTime();
   }
 
-  private async pause(ms: number): Promise<void> {
-    await sleep(ms, undefined, { signal: this.ending.signal }).catch(() => undefined);
+  /**
+   * Waits `ms`, or less when the run ends early. Not timers/promises with an AbortSignal: its listener
+   * per wait (one per message under the rate limit) made the old generation grow until a full GC.
+   */
+  private pause(ms: number): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   private progress(): void {

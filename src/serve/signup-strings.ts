@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Settings } from '../config/load.js';
 import type { Lang } from '../config/schema.js';
 import { FintechWeeklyError } from '../core/errors.js';
-import { parseKeyedJson } from '../core/schema-errors.js';
+import { loadTemplateStrings } from './strings.js';
 
 /**
  * The words of the sign-up form, its pages and the confirmation email, one file per language:
@@ -53,14 +51,9 @@ export type SignupStrings = z.infer<typeof signupStringsSchema>;
 
 /** The configured template's signup.<lang>.json, else the default template's; errors name the file and key. */
 export function loadSignupStrings(settings: Settings, lang: Lang): SignupStrings {
-  const templatesDir = path.resolve(settings.root, settings.config.paths.templates);
-  const candidates = [...new Set([settings.config.template, 'default'])].map((t) => path.join(templatesDir, t, `signup.${lang}.json`));
-  const file = candidates.find((f) => existsSync(f));
-  const shown = (f: string) => path.relative(settings.root, f) || f;
-  if (!file) {
-    throw new FintechWeeklyError(`${shown(candidates[0] as string)}: missing: no sign-up strings for lang "${lang}"`, {
+  return loadTemplateStrings(settings, `signup.${lang}.json`, signupStringsSchema, (missing) =>
+    new FintechWeeklyError(`${missing}: missing: no sign-up strings for lang "${lang}"`, {
       hint: `Copy templates/default/signup.${lang}.json from the fintechweekly repository into your template, or turn the form off with signup.enabled: false in the config.`,
-    });
-  }
-  return parseKeyedJson(signupStringsSchema, readFileSync(file, 'utf8'), shown(file));
+    }),
+  );
 }

@@ -37,14 +37,23 @@ export type PageStrings = z.infer<typeof pageStringsSchema>;
  * (a template copied before the pages existed still gets working pages). Errors name the file and key.
  */
 export function loadPageStrings(settings: Settings, lang: Lang): PageStrings {
+  return loadTemplateStrings(settings, `pages.${lang}.json`, pageStringsSchema, (missing) =>
+    new FintechWeeklyError(`${missing}: missing: no web page strings for lang "${lang}"`, {
+      hint: `Create it with the keys ${Object.keys(pageStringsSchema.shape).join(', ')} (the fintechweekly repository's templates/default/pages.en.json is an example), or set "lang" in the config to a language that has one.`,
+    }),
+  );
+}
+
+/**
+ * A strings file (`pages.<lang>.json`, `signup.<lang>.json`) from the configured template, else the
+ * default template's, checked against its schema; errors name the file and key. `whenMissing` gets
+ * the configured template's path, as the editor would look for it.
+ */
+export function loadTemplateStrings<S extends z.ZodObject>(settings: Settings, fileName: string, schema: S, whenMissing: (shownPath: string) => FintechWeeklyError): z.infer<S> {
   const templatesDir = path.resolve(settings.root, settings.config.paths.templates);
-  const candidates = [...new Set([settings.config.template, 'default'])].map((t) => path.join(templatesDir, t, `pages.${lang}.json`));
+  const candidates = [...new Set([settings.config.template, 'default'])].map((t) => path.join(templatesDir, t, fileName));
   const file = candidates.find((f) => existsSync(f));
   const shown = (f: string) => path.relative(settings.root, f) || f;
-  if (!file) {
-    throw new FintechWeeklyError(`${shown(candidates[0] as string)}: missing: no web page strings for lang "${lang}"`, {
-      hint: `Create it with the keys ${Object.keys(pageStringsSchema.shape).join(', ')} (the fintechweekly repository's templates/default/pages.en.json is an example), or set "lang" in the config to a language that has one.`,
-    });
-  }
-  return parseKeyedJson(pageStringsSchema, readFileSync(file, 'utf8'), shown(file));
+  if (!file) throw whenMissing(shown(candidates[0] as string));
+  return parseKeyedJson(schema, readFileSync(file, 'utf8'), shown(file));
 }

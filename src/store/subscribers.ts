@@ -154,8 +154,14 @@ export interface DuplicateRow extends ImportedRow {
 }
 
 /**
- * An import of a file of any size in steps, so that a failure half way (a bad row that stops the
- * file, a full disk, Ctrl-C, a killed process) leaves the list exactly as it was:
+ * An import of a file of any size in steps, so that a failure half way (a file that breaks off, a
+ * full disk, Ctrl-C, a killed process) leaves the list exactly as it was.
+ * Why all or nothing rather than keeping what was imported and reporting it: the editor's next
+ * step is the same whatever stopped the import (fix the cause, run the same command again), no
+ * report of a half import can be lost with a killed process, and nobody has to work out which
+ * part of a file is in. SQLite makes it cheap: the rows wait in its temporary file (memory stays
+ * flat), and the list is locked only for the last step. The price is that last step: other
+ * writers (a send, an unsubscribe) wait for it, several seconds per million rows. The steps:
  * 1. `stage`: the file's rows go, batch by batch, into a TEMP table (SQLite's temporary file,
  *    private to this connection, gone when it closes or the process dies). Nothing here touches
  *    the list or locks it, so `serve` and `send` keep writing meanwhile.
