@@ -13,10 +13,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { repo, watchProcess } from './processes.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, here.includes(`${path.sep}lib${path.sep}`) ? '../..' : '..');
 const SECRET = 'bench-secret-0123456789';
 const BOUNCE = 'bounces@fintechweekly.example';
 const FROM = 'newsletter@fintechweekly.example';
@@ -148,29 +147,13 @@ function runScan(dir: string, maildir: string): Promise<{ code: number | null; s
     env: { ...process.env, FINTECHWEEKLY_UNSUBSCRIBE_SECRET: SECRET, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let peakKb = 0;
-  let cpuTicks = 0;
-  const poll = setInterval(() => {
-    try {
-      const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (match) peakKb = Math.max(peakKb, Number(match[1]));
-      // utime and stime, fields 14 and 15 of /proc/PID/stat (after the command name in parentheses)
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // exited
-    }
-  }, 20);
+  const watch = watchProcess(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearInterval(poll);
-      // Clock ticks are 1/100 s on Linux; the last sample is at most 20 ms before the end.
-      resolve({ code, stdout, stderr, peakRssMb: Math.round(peakKb / 102.4) / 10, seconds: (performance.now() - started) / 1000, cpuSeconds: cpuTicks / 100 });
-    }),
+    child.on('close', (code) => resolve({ code, stdout, stderr, ...watch.stop(), seconds: (performance.now() - started) / 1000 })),
   );
 }
 

@@ -2,7 +2,8 @@
  * What the whole-process benchmarks share: where the repository and the CLI are, timing one
  * process, medians.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,3 +32,30 @@ export const median = (values: number[]) => {
 };
 
 export const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Watches a running process's peak RSS (VmHWM) and CPU time (utime + stime) in /proc every 20 ms;
+ * `stop()` ends the watch and returns what it saw (the last sample is at most 20 ms before the end).
+ */
+export function watchProcess(child: ChildProcess): { stop(): { peakRssMb: number; cpuSeconds: number } } {
+  let peakKb = 0;
+  let cpuTicks = 0;
+  const poll = setInterval(() => {
+    try {
+      const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+      // utime and stime, fields 14 and 15 of /proc/PID/stat (after the command name in parentheses)
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the process has exited
+    }
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(poll);
+      // Clock ticks are 1/100 s on Linux.
+      return { peakRssMb: Math.round(peakKb / 102.4) / 10, cpuSeconds: cpuTicks / 100 };
+    },
+  };
+}

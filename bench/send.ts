@@ -16,7 +16,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bin, repo } from './processes.js';
+import { bin, repo, watchProcess } from './processes.js';
 
 export const ISSUE = '2026-11-27-klarna-phk-ai-resesi';
 const FROM = 'newsletter@fintechweekly.example';
@@ -170,24 +170,13 @@ async function baselineRaw(port: number, subscribers: number, connections: numbe
 
 function startChild(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child = spawn(process.execPath, args, { cwd: options.cwd ?? repo, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (match) peakKb = Math.max(peakKb, Number(match[1]));
-    } catch {
-      // the process has exited
-    }
-  }, 20);
+  const watch = watchProcess(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string; peakRssMb: number }>((resolve) =>
-    child.on('close', (code) => {
-      clearInterval(poll);
-      resolve({ code, stdout, stderr, peakRssMb: Math.round(peakKb / 102.4) / 10 });
-    }),
+    child.on('close', (code) => resolve({ code, stdout, stderr, peakRssMb: watch.stop().peakRssMb })),
   );
   return { child, done, stdout: () => stdout };
 }
