@@ -38,6 +38,13 @@ export interface ReadBounce {
 const RECIPIENT_FIELDS = ['final-recipient', 'original-recipient', 'x-actual-recipient'] as const;
 
 export function readBounce(raw: Buffer): ReadBounce {
+  // V8 keeps a substring as a slice of the string it was cut from, so a diagnostic would hold on to
+  // the whole returned message. A scan keeps each result for a batch after its message is read:
+  // copying the few short strings lets the message's text die young, and memory stays flat.
+  return structuredClone(readParts(raw));
+}
+
+function readParts(raw: Buffer): ReadBounce {
   let root: MimePart;
   try {
     root = parseMessage(raw);
