@@ -214,7 +214,8 @@ async function writeOutbox(settings: Settings, template: MessageTemplate, secret
   for (const row of store.activeSubscribers()) {
     if (input.limit !== undefined && total >= input.limit) break;
     total++;
-    const message = personalizeMessage(template, { ...row, messageId: deliveryMessageId(template.slug, row.email, settings.config.sender.fromEmail), token: createUnsubscribeToken(secret, row.id, row.email) });
+    // The recipient as one literal, not `{ ...row, messageId, token }`: see SendRun.settle.
+    const message = personalizeMessage(template, { email: row.email, name: row.name, messageId: deliveryMessageId(template.slug, row.email, settings.config.sender.fromEmail), token: createUnsubscribeToken(secret, row.id, row.email) });
     await transport.send(message);
     counts.sent++;
     if (counts.sent % 100 === 0) deps.onEvent?.({ type: 'progress', counts: { ...counts }, done: counts.sent, total, elapsedMs: now().getTime() - started.getTime() });

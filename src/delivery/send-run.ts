@@ -102,7 +102,7 @@ export class SendRun {
   /** Set when the run ends early: workers claim and start nothing more. */
   private ended = false;
   /** Workers waiting (for the rate limit, a retry, a reply): woken when the run ends early. */
-  private readonly sleepers = new Set<() => void>();
+  private readonly sleepers: ((() => void) | undefined)[] = [];
 
   constructor(
     private readonly deps: SendRunDeps,
@@ -120,7 +120,7 @@ export class SendRun {
 
   /** Sends until the list is done or the run is stopped; throws when the SMTP setup or the store failed. */
   async run(): Promise<SendRunResult> {
-    await Promise.all(Array.from({ length: Math.max(1, this.deps.transport.connections) }, () => this.worker()));
+    await Promise.all(Array.from({ length: Math.max(1, this.deps.transport.connections) }, (_, slot) => this.worker(slot)));
     return this.finish();
   }
 
@@ -146,7 +146,7 @@ export class SendRun {
 
   private end(): void {
     this.ended = true;
-    for (const wake of [...this.sleepers]) wake();
+    for (const wake of [...this.sleepers]) wake?.();
   }
 
   private emit(event: SendRunEvent): void {
@@ -158,19 +158,21 @@ export class SendRun {
   }
 
   /**
-   * Waits `ms`, or less when the run ends early. Not timers/promises with an AbortSignal: its listener
-   * per wait (one per message under the rate limit) made the old generation grow until a full GC.
+   * Waits `ms`, or less when the run ends early. Each worker has its own slot for its wake-up:
+   * timers/promises with an AbortSignal added a listener per wait (one per message under the rate
+   * limit), and a Set gaining and losing an entry per wait chains its discarded tables (see
+   * PooledConnection.cut in transport.ts); either made the old generation grow until a full GC.
    */
-  private pause(ms: number): Promise<void> {
+  private pause(ms: number, slot: number): Promise<void> {
     if (this.ended) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
-        this.sleepers.delete(wake);
+        this.sleepers[slot] = undefined;
         resolve();
       };
       const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
+      this.sleepers[slot] = wake;
     });
   }
 
@@ -215,7 +217,11 @@ export class SendRun {
   /** Records the outcome of one attempt; a 4xx is retried in this run while attempts remain. */
   private settle(row: Delivery, outcome: SmtpOutcome): void {
     const at = this.deps.now();
-    const base = { id: row.id, code: outcome.code, reply: outcome.reply, at };
+    // Each result is one object literal, not `{ ...base, state }`: V8 (Node 20) gives every object
+    // built from a spread plus a key the source lacks a new hidden class (map) of its own, in the old
+    // generation, and with one per message every message's objects survived young collections until
+    // a full GC (issue 8: 7.8 % of what a run allocated was promoted against 1.8 % without).
+    const { code, reply } = outcome;
     if (outcome.kind === 'deferred') {
       const attempt = (this.attemptsThisRun.get(row.id) ?? 0) + 1;
       this.attemptsThisRun.set(row.id, attempt);
@@ -226,7 +232,7 @@ export class SendRun {
       // again: after the longest backoff, so a throttling server is not asked by every cron run.
       const delaySeconds = attemptsLeft ? retryDelaySeconds(attempt, retryBaseSeconds, retryMaxSeconds) : retryMaxSeconds;
       const dueAt = new Date(at.getTime() + delaySeconds * 1000);
-      this.deps.log.record({ ...base, state: 'deferred', nextAttemptAt: dueAt });
+      this.deps.log.record({ id: row.id, state: 'deferred', code, reply, at, nextAttemptAt: dueAt });
       // A run that is ending leaves the retry to the next one.
       if (attemptsLeft && !this.ended) {
         this.retries.push({ row: { ...row, state: 'deferred' }, dueAt: dueAt.getTime() });
@@ -234,7 +240,7 @@ export class SendRun {
       }
     } else if (outcome.kind === 'sent' || outcome.kind === 'failed' || outcome.kind === 'unknown') {
       this.counts[outcome.kind]++;
-      this.deps.log.record({ ...base, state: outcome.kind });
+      this.deps.log.record({ id: row.id, state: outcome.kind, code, reply, at });
     }
     // After a store failure everything left is written once, when the run finishes.
     if (this.storeFailure === undefined && (this.deps.log.unflushed >= FLUSH_AFTER_RESULTS || at.getTime() - this.lastFlush > FLUSH_AFTER_MS)) {
@@ -259,7 +265,7 @@ export class SendRun {
     this.end();
   }
 
-  private async worker(): Promise<void> {
+  private async worker(slot: number): Promise<void> {
     for (;;) {
       if (this.ended) return;
       if (!this.queue.length) this.claim();
@@ -269,15 +275,15 @@ export class SendRun {
         if (this.listExhausted && !this.retries.length) {
           // Another worker's send may still come back deferred: wait for it before leaving.
           if (this.inFlight === 0) return;
-          await this.pause(50);
+          await this.pause(50, slot);
           continue;
         }
         const nextDue = Math.min(...this.retries.map((r) => r.dueAt));
-        await this.pause(Math.max(10, Math.min(1000, (Number.isFinite(nextDue) ? nextDue : 0) - this.now())));
+        await this.pause(Math.max(10, Math.min(1000, (Number.isFinite(nextDue) ? nextDue : 0) - this.now())), slot);
         continue;
       }
       const wait = this.limiter.reserve(this.now());
-      if (wait > 0) await this.pause(wait);
+      if (wait > 0) await this.pause(wait, slot);
       if (this.ended) {
         this.queue.push(row);
         return;

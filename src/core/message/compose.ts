@@ -157,13 +157,24 @@ export function personalizeMessage(template: MessageTemplate, recipient: Recipie
   // The header From stays the sender's; only the envelope (Return-Path) carries the delivery.
   const { bounce } = template;
   const envelopeFrom = bounce && recipient.deliveryId !== undefined ? verpAddress(bounce.address, createVerpToken(bounce.secret, recipient.deliveryId, recipient.email)) : template.envelopeFrom;
-  return {
-    envelope: { from: envelopeFrom, to: [recipient.email] },
-    chunks,
-    get raw() {
-      return Buffer.concat(chunks);
-    },
-  };
+  return new PersonalizedMessage({ from: envelopeFrom, to: [recipient.email] }, chunks);
+}
+
+/**
+ * A class, so that `raw` is one getter on the prototype: with an object literal's getter V8 gave each
+ * message an accessor of its own in the old generation, and every message's objects then survived
+ * young collections until a full GC (issue 8: the send engine alone promoted 12 % of what it
+ * allocated, against 0.9 % with this class).
+ */
+class PersonalizedMessage implements ComposedMessage {
+  constructor(
+    readonly envelope: { from: string; to: string[] },
+    readonly chunks: readonly Buffer[],
+  ) {}
+
+  get raw(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
 }
 
 /** The header block of a composed message, for `send --dry-run`. */
