@@ -51,7 +51,10 @@ const LINE_PATTERNS: readonly RegExp[] = [
 ];
 
 export function recipientsFromText(text: string, ignore: ReadonlySet<string>): TextRecipient[] {
-  const body = cutReturnedMessage(text);
+  // A bounce forwarded by a person arrives quoted ("> <a@b>: ..."): the quote marks go. Oracle
+  // Messaging Server quotes the original's headers ("...with the following header fields: To: a@b"):
+  // that To is whom the message was written to, not who failed.
+  const body = cutReturnedMessage(text.replace(/^[ \t]*(?:>[ \t]?)+/gm, '').replace(/(following header fields:[ \t]*\n)(?:[ \t]*\n)?(?:[ \t]+\S.*(?:\n|$))+/i, '$1'));
   const lines = body.split('\n');
   const found: { address: string; line: number; rest: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
