@@ -161,6 +161,15 @@ describe('scanBounces', () => {
       [`${mboxFile}#1`, [['a@example.com', 'hard']]],
       [`${mboxFile}#2`, [['b@example.com', 'soft']]],
     ]);
+    // Some writers put no blank line before the next postmark; a body line that starts with "From " is no postmark.
+    const tight = path.join(project.dir, 'tight.mbox');
+    const second = dsnFor(b!, { status: '4.2.2', diagnostic: MAILBOX_FULL }).replace(/\r\n/g, '\n').replace('\n\n', '\n\nThe report.\nFrom here on, in the words of the server:\n');
+    writeFileSync(tight, `From MAILER-DAEMON Sat Nov 28 10:00:00 2026\n${body(dsnFor(a!, { status: '5.1.1', diagnostic: USER_UNKNOWN }))}From MAILER-DAEMON@mx.example.com  Sat Nov 28 10:00:01 2026\n${second}`);
+    const tightScan = await scan(project, [tight], { dryRun: true });
+    expect(tightScan.messages.map((m) => [m.file, m.recipients.map((r) => [r.address, r.class])])).toEqual([
+      [`${tight}#1`, [['a@example.com', 'hard']]],
+      [`${tight}#2`, [['b@example.com', 'soft']]],
+    ]);
     const emlDir = path.join(project.dir, 'eml');
     const box = maildirWith(project.dir, []);
     writeFileSync(path.join(box, '..', 'one.eml'), dsnFor(a!, { status: '5.1.1', diagnostic: USER_UNKNOWN }));
