@@ -6,7 +6,9 @@ import tseslint from 'typescript-eslint';
  * - src/core, src/check/rules and src/bounces/parse are pure: files, sockets, the environment and the clock are passed in;
  * - only src/delivery imports nodemailer (the SMTP transport);
  * - only src/store imports better-sqlite3 or runs SQL (prepare, exec, pragma, transaction);
- * - only src/cli exits, sets exit codes or reads argv.
+ * - only src/cli exits, sets exit codes or reads argv;
+ * - src/app (the use-cases) never prints, reads the environment or talks to a terminal: it takes
+ *   settings and an event sink and returns a report.
  */
 const restrict = (paths, patterns = []) => ({
   'no-restricted-imports': ['error', { paths, patterns }],
@@ -21,6 +23,11 @@ const sqlCalls = [
 const pureSyntax = [
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'This room is pure: pass the clock in.' },
   { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'This room is pure: pass the clock in.' },
+];
+const cliOnly = [
+  { object: 'process', property: 'exit', message: 'Only src/cli exits.' },
+  { object: 'process', property: 'exitCode', message: 'Only src/cli sets exit codes.' },
+  { object: 'process', property: 'argv', message: 'Only src/cli reads argv.' },
 ];
 const pureRooms = ['src/core/**/*.ts', 'src/check/rules/**/*.ts', 'src/bounces/parse/**/*.ts'];
 
@@ -56,8 +63,18 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
+    rules: { 'no-restricted-properties': ['error', ...cliOnly] },
+  },
+  {
+    files: ['src/app/**/*.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Only src/cli exits.' }, { object: 'process', property: 'exitCode', message: 'Only src/cli sets exit codes.' }, { object: 'process', property: 'argv', message: 'Only src/cli reads argv.' }],
+      'no-restricted-properties': [
+        'error',
+        ...cliOnly,
+        ...['stdout', 'stderr', 'stdin'].map((property) => ({ object: 'process', property, message: 'A use-case never prints: emit an event or return it in the report; src/cli prints.' })),
+        { object: 'process', property: 'env', message: 'A use-case takes its settings: src/cli reads the environment.' },
+      ],
+      'no-restricted-globals': ['error', { name: 'console', message: 'A use-case never prints: emit an event or return it in the report; src/cli prints.' }],
     },
   },
 );

@@ -9,9 +9,8 @@ import { sqliteCampaignSource } from '../store/campaign-source.js';
 import type { Db } from '../store/db.js';
 import { acquireLock } from '../store/locks.js';
 import { dueCampaigns, listSchedules, type DueCampaign } from '../store/schedule.js';
-import { refuseFailingIssue } from './preflight.js';
-import { scanConfiguredBounces, type ScanBouncesReport, type ScannedMessage } from './scan-bounces.js';
-import { sendIssue, type SendEvent, type SendReport, type StopSignals } from './send-issue.js';
+import type { ScanBouncesReport, ScannedMessage } from './scan-bounces.js';
+import type { SendEvent, SendReport, StopSignals } from './send-issue.js';
 import { syncFrontMatterSchedules, type FrontMatterScheduleReport } from './sync-front-matter-schedules.js';
 
 /**
@@ -105,6 +104,10 @@ export async function dispatch(settings: Settings, input: DispatchInput, deps: D
 
 /** Config bounce.source, when set; a mailbox that cannot be read is reported and does not stop the sends. */
 async function scanBounceSource(settings: Settings, emit: (event: DispatchEvent) => void): Promise<ScanBouncesReport | { error: string } | undefined> {
+  if (!settings.config.bounce.source) return undefined;
+  // Cron runs dispatch every few minutes, mostly with nothing to do: the scanner, the send engine
+  // and the preflight check load only when there is work for them.
+  const { scanConfiguredBounces } = await import('./scan-bounces.js');
   try {
     const report = await scanConfiguredBounces(settings, { onMessage: (message) => emit({ type: 'bounce', message }), onWarning: (line) => emit({ type: 'bounces-warning', line }) });
     if (report) emit({ type: 'bounces', report });
@@ -139,8 +142,9 @@ async function dispatchOne(settings: Settings, input: DispatchInput, deps: Dispa
     emit({ type: 'campaign', campaign });
     // The same preflight as `send --yes`, before anyone has received the issue; a send already
     // under way is finished as it started.
-    if (reason === 'scheduled') await refuseFailingIssue(settings, file, input.env, deps.now(), (line) => emit({ type: 'check', slug, line }));
+    if (reason === 'scheduled') await (await import('./preflight.js')).refuseFailingIssue(settings, file, input.env, deps.now(), (line) => emit({ type: 'check', slug, line }));
     if (deps.signals?.stop.aborted) return undefined;
+    const { sendIssue } = await import('./send-issue.js');
     const summary = await sendIssue(settings, { ref: file }, { store, openTransport: deps.openTransport, now: deps.now, onEvent: (event) => emit({ type: 'send', slug, event }), signals: deps.signals });
     emit({ type: 'sent', slug, report: summary });
     return { slug, reason, outcome: summary.incomplete ? 'incomplete' : 'sent', summary };

@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Db } from './db.js';
+import { openSqlite } from './sqlite.js';
+import { statement, type Db } from './db.js';
 
 /**
  * Bounces and complaints in the store: which delivery a returned message is about, and what it
@@ -50,21 +50,11 @@ export interface RecordedEvent {
  */
 export function openStoreReadOnly(file: string): Db | undefined {
   if (!existsSync(file)) return undefined;
-  if (existsSync(`${file}-wal`) && existsSync(`${file}-shm`)) return new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  if (existsSync(`${file}-wal`) && existsSync(`${file}-shm`)) return openSqlite(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
   const image = readFileSync(file);
   // In memory there is no WAL: mark the image as a rollback-journal database (header bytes 18-19).
   if (image.length > 19 && image[18] === 2) image[18] = image[19] = 1;
-  return new Database(image, { readonly: true });
-}
-
-/** A scan runs the same few statements thousands of times: each is prepared once per connection. */
-const prepared = new WeakMap<Db, Map<string, Database.Statement>>();
-function statement(db: Db, sql: string): Database.Statement {
-  let byText = prepared.get(db);
-  if (!byText) prepared.set(db, (byText = new Map()));
-  let stmt = byText.get(sql);
-  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
-  return stmt;
+  return openSqlite(image, { readonly: true });
 }
 
 const DELIVERY_COLUMNS = 'd.id AS deliveryId, d.email AS email, d.subscriber_id AS subscriberId, c.slug AS issue';

@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FintechWeeklyError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { openSqlite, type Sqlite, type SqliteStatement } from './sqlite.js';
 
-export type Db = Database.Database;
+export type Db = Sqlite;
 
 /**
  * Opens (creating if needed) the store and brings its schema up to date.
@@ -15,7 +15,7 @@ export function openDb(file: string): Db {
   mkdirSync(path.dirname(file), { recursive: true });
   let db: Db;
   try {
-    db = new Database(file, { timeout: 10_000 });
+    db = openSqlite(file, { timeout: 10_000 });
     db.pragma('journal_mode = WAL');
   } catch (error) {
     throw new FintechWeeklyError(`cannot open the database ${file}: ${(error as Error).message}`, {
@@ -61,13 +61,13 @@ function migrate(db: Db, file: string): void {
   }
 }
 
-const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+const statements = new WeakMap<Db, Map<string, SqliteStatement>>();
 
 /**
  * The prepared statement for `sql` on this connection, compiled on first use: compiling costs
  * more than running a small query, which counts on a hot path (the sign-up form).
  */
-export function statement(db: Db, sql: string): Database.Statement {
+export function statement(db: Db, sql: string): SqliteStatement {
   let prepared = statements.get(db);
   if (!prepared) statements.set(db, (prepared = new Map()));
   let compiled = prepared.get(sql);

@@ -231,7 +231,7 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(sink.messages).toHaveLength(4);
   }, PREFLIGHT_TIMEOUT_MS);
 
-  it('dispatch with nothing due (cron, every few minutes) never loads MJML', () => {
+  it('dispatch with nothing due (cron, every few minutes) never loads MJML, the send engine or the bounce scanner', () => {
     const dir = projectDir('fw-e2e-dispatch-');
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     cpSync(path.join(repo, 'issues'), path.join(dir, 'issues'), { recursive: true });
@@ -241,5 +241,7 @@ describe('schedule + dispatch (CLI processes, real SMTP on loopback)', () => {
     expect(result.stdout).toMatch(/dispatch: nothing due\n$/);
     expect(result.modules.some((url) => url.includes('/node_modules/better-sqlite3/'))).toBe(true);
     expect(result.modules.filter((url) => /\/node_modules\/mjml[^/]*\//.test(url))).toEqual([]);
+    // Loaded only when something is due, or when the config names a bounce source.
+    expect(result.modules.filter((url) => /\/node_modules\/(nodemailer|imapflow|libmime)\/|\/src\/(delivery\/(send-run|transport)|bounces\/)/.test(url))).toEqual([]);
   });
 });

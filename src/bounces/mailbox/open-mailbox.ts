@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { emlFiles, isMaildir, isMbox, maildir, notFound } from './files.js';
-import { imapMailbox } from './imap.js';
 import type { Mailbox } from './mailbox.js';
 import { mbox } from './mbox.js';
 
@@ -13,7 +12,8 @@ export interface OpenOptions {
 /** Tells the kind of source from what it is: imaps:// URL, Maildir folder, folder of .eml files, mbox file, .eml files. */
 export async function openMailbox(sources: readonly string[], options: OpenOptions): Promise<Mailbox> {
   const first = sources[0] as string;
-  if (sources.length === 1 && /^imaps?:\/\//i.test(first)) return imapMailbox(first, { password: options.imapPassword, processedFolder: options.processedFolder, dryRun: options.dryRun });
+  // imapflow is big; a Maildir or mbox scan never loads it.
+  if (sources.length === 1 && /^imaps?:\/\//i.test(first)) return (await import('./imap.js')).imapMailbox(first, { password: options.imapPassword, processedFolder: options.processedFolder, dryRun: options.dryRun });
   for (const source of sources) {
     try {
       await stat(source);
