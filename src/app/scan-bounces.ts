@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Settings } from '../config/load.js';
 import { parseVerpToken, verifyVerpToken, verpTokenIn } from '../core/message/verp.js';
+import { isGuessableMessageId } from '../core/message/message-id.js';
 import { MAX_MESSAGE_BYTES, type MailboxMessage } from '../bounces/mailbox/mailbox.js';
 import { openMailbox } from '../bounces/mailbox/open-mailbox.js';
 import { readBounce, type BounceKind, type BounceRecipient, type ReadBounce } from '../bounces/parse/read-bounce.js';
@@ -209,7 +210,13 @@ function findDelivery(db: Db, read: ReadBounce, bounceAddress: string | undefine
   }
   for (const id of read.originalMessageIds) {
     const delivery = deliveryByMessageId(db, id);
-    if (delivery) return { delivery, matchedBy: 'message-id' };
+    if (!delivery) continue;
+    // Ids sent before they were random are computable from the issue and the address: no evidence.
+    if (isGuessableMessageId(id, delivery.issue, delivery.email)) {
+      problems.push(`the quoted Message-ID <${id}> is of the old kind anyone can compute from ${delivery.email} and the issue: not trusted`);
+      continue;
+    }
+    return { delivery, matchedBy: 'message-id' };
   }
   return undefined;
 }

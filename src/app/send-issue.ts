@@ -94,7 +94,7 @@ export async function prepareSend(settings: Settings, input: SendInput, deps: Se
   const preview = store.previewRecipients(built.slug, input.retryUnknown ?? false, 5);
   const example = store.exampleRecipient() ?? { id: 1, email: 'subscriber@example.com', name: null };
   const headers = headerBlock(
-    personalizeMessage(template, { ...example, messageId: deliveryMessageId(built.slug, example.email, settings.config.sender.fromEmail), token: createUnsubscribeToken(secret, example.id, example.email) }).raw,
+    personalizeMessage(template, { ...example, messageId: deliveryMessageId(built.slug, settings.config.sender.fromEmail), token: createUnsubscribeToken(secret, example.id, example.email) }).raw,
   );
   const issue = { slug: built.slug, issuePath: path.relative(settings.root, built.file), subject: template.subject, contentHash: built.contentHash };
   return {
@@ -215,7 +215,7 @@ async function writeOutbox(settings: Settings, template: MessageTemplate, secret
     if (input.limit !== undefined && total >= input.limit) break;
     total++;
     // The recipient as one literal, not `{ ...row, messageId, token }`: see SendRun.settle.
-    const message = personalizeMessage(template, { email: row.email, name: row.name, messageId: deliveryMessageId(template.slug, row.email, settings.config.sender.fromEmail), token: createUnsubscribeToken(secret, row.id, row.email) });
+    const message = personalizeMessage(template, { email: row.email, name: row.name, messageId: deliveryMessageId(template.slug, settings.config.sender.fromEmail), token: createUnsubscribeToken(secret, row.id, row.email) });
     await transport.send(message);
     counts.sent++;
     if (counts.sent % 100 === 0) deps.onEvent?.({ type: 'progress', counts: { ...counts }, done: counts.sent, total, elapsedMs: now().getTime() - started.getTime() });

@@ -47,7 +47,7 @@ export async function sendTest(settings: Settings, input: TestSendInput, deps: T
   const results: TestSendReport['results'] = [];
   try {
     for (const to of recipients) {
-      const message = personalizeMessage(template, { email: to, messageId: testMessageId(built.slug, to, settings.config.sender.fromEmail, now.getTime().toString(36)), token: PREVIEW_TOKEN });
+      const message = personalizeMessage(template, { email: to, messageId: testMessageId(built.slug, settings.config.sender.fromEmail), token: PREVIEW_TOKEN });
       const outcome = await transport.send(message);
       if (outcome.kind === 'abort') throw new FintechWeeklyError(`the test send stopped: ${outcome.reply}`, { hint: ABORT_HINTS[outcome.fix ?? 'server'] });
       results.push({ to, outcome: outcome.kind, reply: outcome.reply });

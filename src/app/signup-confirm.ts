@@ -46,7 +46,7 @@ export function confirmSignup(db: Db, secret: string, token: string, now: Date, 
     const { view, signup } = check(db, secret, token, now);
     if (view.kind !== 'ready' || !signup) return view.kind === 'ready' ? { kind: 'invalid' } : view;
     if (!activateSignup(db, signup, now)) return { kind: 'used' };
-    const welcomeQueued = welcome ? queueWelcomeDelivery(db, welcome.campaignId, signup.subscriberId, (email) => deliveryMessageId(welcome.campaignSlug, email, welcome.fromEmail), now) : false;
+    const welcomeQueued = welcome ? queueWelcomeDelivery(db, welcome.campaignId, signup.subscriberId, () => deliveryMessageId(welcome.campaignSlug, welcome.fromEmail), now) : false;
     return { kind: 'confirmed', subscriberId: signup.subscriberId, welcomeQueued };
   });
 }

@@ -1,7 +1,7 @@
 import type { Settings } from '../config/load.js';
 import { composeTemplate, personalizeMessage, type MessageTemplate } from '../core/message/compose.js';
 import { CONFIRM_TOKEN_MARKER, createConfirmToken } from '../core/message/confirm-token.js';
-import { deliveryMessageId } from '../core/message/message-id.js';
+import { derivedMessageId } from '../core/message/message-id.js';
 import type { OutcomeKind, SmtpOutcome } from '../core/smtp-reply.js';
 import { createUnsubscribeToken } from '../core/message/token.js';
 import { RateLimiter, retryDelaySeconds } from '../delivery/rate-limit.js';
@@ -116,7 +116,7 @@ export function startSignupMailer(options: SignupMailerOptions): SignupMailer {
     // No display name: the name came from the form, typed by whoever filled it in.
     return personalizeMessage(template, {
       email: job.email,
-      messageId: deliveryMessageId(`confirm.${job.id}`, job.email, config.sender.fromEmail),
+      messageId: derivedMessageId(`confirm.${job.id}`, job.email, config.sender.fromEmail),
       token: createUnsubscribeToken(secret, job.subscriberId, job.email),
     });
   };

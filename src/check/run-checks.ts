@@ -58,7 +58,7 @@ export async function runChecks(settings: Settings, ref: string, options: CheckO
   const { raw } = personalizeMessage(template, {
     email: sample.email,
     name: sample.name,
-    messageId: deliveryMessageId(built.slug, sample.email, config.sender.fromEmail),
+    messageId: deliveryMessageId(built.slug, config.sender.fromEmail),
     token: createUnsubscribeToken(secret, sample.id, sample.email),
   });
   const message = await parseCheckedMessage(raw);

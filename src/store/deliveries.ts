@@ -13,7 +13,8 @@ import type { Db } from './db.js';
 const registered = new WeakSet<Db>();
 function registerFunctions(db: Db): void {
   if (registered.has(db)) return;
-  db.function('fw_message_id', { deterministic: true }, (slug, email, from) => deliveryMessageId(String(slug), String(email), String(from)));
+  // Not deterministic: a fresh random id per row (see deliveryMessageId), stored once and reused by every retry.
+  db.function('fw_message_id', { deterministic: false }, (slug, from) => deliveryMessageId(String(slug), String(from)));
   registered.add(db);
 }
 
@@ -29,7 +30,7 @@ export function snapshotDeliveries(db: Db, campaign: { id: number; slug: string 
   return db
     .prepare(
       `INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, state, message_id, created_at, updated_at)
-       SELECT @campaign, id, email, name, 'pending', fw_message_id(@slug, email, @from), @at, @at FROM subscribers
+       SELECT @campaign, id, email, name, 'pending', fw_message_id(@slug, @from), @at, @at FROM subscribers
        WHERE status = 'active' AND NOT EXISTS (SELECT 1 FROM deliveries WHERE campaign_id = @campaign)
        ORDER BY id`,
     )

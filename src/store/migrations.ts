@@ -152,4 +152,10 @@ export const MIGRATIONS: readonly string[] = [
     reset_at      TEXT NOT NULL
   );
   `,
+  // 5: a subscriber's deliveries by subscriber. The soft-bounce policy reads them for every soft
+  // bounce (without it, a scan's time grew with the square of the send log: 20,000 bounces took
+  // three times as long as 10,000), and deleting a subscriber updates them (ON DELETE SET NULL).
+  `
+  CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id, id);
+  `,
 ];

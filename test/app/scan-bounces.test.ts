@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanBounces, type ScannedMessage } from '../../src/app/scan-bounces.js';
+import { derivedMessageId } from '../../src/core/message/message-id.js';
 import { createVerpToken, verpAddress } from '../../src/core/message/verp.js';
 import { arfFor, BOUNCE_ADDRESS, bounceProject, dsnFor, maildirWith, type BounceProject } from '../helpers/bounce-project.js';
 
@@ -82,6 +83,27 @@ describe('scanBounces', () => {
     expect(project.subscriber('gone@example.com')?.status).toBe('bounced');
   });
 
+  it('a bounce quoting a guessed Message-ID of the old kind (slug + address hash) changes nothing; that old row still bounces by its VERP token', async () => {
+    project = bounceProject({ subscribers: ['reader@example.com', 'other@example.com'] });
+    const [reader, other] = project.sendIssue('issue-1');
+    expect(reader!.messageId).toMatch(/^<issue-1\.[0-9a-f]{32}@/);
+    // A send log written before Message-IDs were random: its rows keep the ids they were sent with.
+    const FROM_DOMAIN = reader!.messageId.slice(reader!.messageId.indexOf('@') + 1, -1);
+    for (const d of [reader!, other!]) project.sql(`UPDATE deliveries SET message_id = ? WHERE id = ? RETURNING id`, derivedMessageId('issue-1', d.email, `newsletter@${FROM_DOMAIN}`), d.id);
+    // The forger knows the issue's slug and the reader's address, not our secret: no VERP token, a computed Message-ID.
+    const guessed = derivedMessageId('issue-1', 'reader@example.com', 'anything@example.org');
+    const forged = dsnFor({ email: 'reader@example.com', messageId: guessed.replace('example.org', FROM_DOMAIN), verp: BOUNCE_ADDRESS }, { status: '5.1.1', diagnostic: USER_UNKNOWN });
+    const genuine = dsnFor({ ...other!, messageId: derivedMessageId('issue-1', other!.email, `newsletter@${FROM_DOMAIN}`) }, { status: '5.1.1', diagnostic: USER_UNKNOWN });
+    const box = maildirWith(project.dir, [forged, genuine]);
+    const { messages, report } = await scan(project, [box]);
+    expect(messages[0]!.delivery).toBeNull();
+    expect(messages[0]!.problems.join('\n')).toMatch(/old kind anyone can compute/);
+    expect(messages[1]).toMatchObject({ matchedBy: 'verp', decision: 'bounced', delivery: { address: 'other@example.com' } });
+    expect(report.unmatched).toBe(1);
+    expect(project.subscriber('reader@example.com')?.status).toBe('active');
+    expect(project.sql('SELECT address FROM bounce_events')).toEqual([{ address: 'other@example.com' }]);
+  });
+
   it('forged bounces change nothing: a token with a bad signature, a token for another address, an address we never mailed', async () => {
     project = bounceProject({ subscribers: ['reader@example.com', 'other@example.com'] });
     const [reader, other] = project.sendIssue('issue-1');
@@ -160,6 +182,15 @@ describe('scanBounces', () => {
     expect(mbox.messages.map((m) => [m.file, m.recipients.map((r) => [r.address, r.class])])).toEqual([
       [`${mboxFile}#1`, [['a@example.com', 'hard']]],
       [`${mboxFile}#2`, [['b@example.com', 'soft']]],
+    ]);
+    // Some writers put no blank line before the next postmark; a body line that starts with "From " is no postmark.
+    const tight = path.join(project.dir, 'tight.mbox');
+    const second = dsnFor(b!, { status: '4.2.2', diagnostic: MAILBOX_FULL }).replace(/\r\n/g, '\n').replace('\n\n', '\n\nThe report.\nFrom here on, in the words of the server:\n');
+    writeFileSync(tight, `From MAILER-DAEMON Sat Nov 28 10:00:00 2026\n${body(dsnFor(a!, { status: '5.1.1', diagnostic: USER_UNKNOWN }))}From MAILER-DAEMON@mx.example.com  Sat Nov 28 10:00:01 2026\n${second}`);
+    const tightScan = await scan(project, [tight], { dryRun: true });
+    expect(tightScan.messages.map((m) => [m.file, m.recipients.map((r) => [r.address, r.class])])).toEqual([
+      [`${tight}#1`, [['a@example.com', 'hard']]],
+      [`${tight}#2`, [['b@example.com', 'soft']]],
     ]);
     const emlDir = path.join(project.dir, 'eml');
     const box = maildirWith(project.dir, []);

@@ -18,7 +18,7 @@ import { BOUNCE_ADDRESS, DOVECOT, EXIM, missingServer, POSTFIX } from '../helper
  */
 const ISSUE = '2026-11-27-klarna-phk-ai-resesi';
 // Each run its own secret: the shared Maildirs keep earlier runs' bounces, whose tokens must not match this run's deliveries.
-// The same goes for Message-IDs (the fallback match), which are made from the sender's domain.
+// (Message-IDs, the fallback match, are random per delivery: earlier runs' cannot match this run's either.)
 const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const SECRET = `test-secret-${RUN}`;
 const FROM = `newsletter@run-${RUN}.fintechweekly.example`;

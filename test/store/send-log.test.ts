@@ -29,11 +29,17 @@ describe('send log', () => {
   it('takes the recipient list once: a repeat adds nobody, not even newcomers, and keeps every existing row', () => {
     const c = campaign();
     expect(snapshotDeliveries(db, c, 'newsletter@fintechweekly.example', now)).toBe(2);
+    // Each row gets its own random Message-ID once; a resumed run reads the same ones back.
+    const ids = () => db.prepare('SELECT message_id FROM deliveries ORDER BY id').pluck().all() as string[];
+    const first = ids();
+    expect(first).toEqual([expect.stringMatching(/^<klarna\.[0-9a-f]{32}@fintechweekly\.example>$/), expect.stringMatching(/^<klarna\.[0-9a-f]{32}@/)]);
+    expect(new Set(first).size).toBe(2);
     db.prepare(`UPDATE deliveries SET state = 'sent' WHERE email = 'a@example.com'`).run();
     db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at) VALUES ('d@example.com', 'active', 'x', 'x')`).run();
     expect(snapshotDeliveries(db, c, 'newsletter@fintechweekly.example', now)).toBe(0);
     expect(countDeliveries(db, c.id)).toMatchObject({ pending: 1, sent: 1 });
     expect(campaign().id).toBe(c.id);
+    expect(ids()).toEqual(first);
   });
 
   it('commits sending before the send, skips whoever unsubscribed meanwhile, and writes results with the next claim', () => {

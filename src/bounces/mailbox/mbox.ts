@@ -3,8 +3,10 @@ import { MAX_MESSAGE_BYTES, type Mailbox, type MailboxMessage } from './mailbox.
 
 /**
  * An mbox file, streamed: messages start at a "From " line at the start of the file or after a
- * line break; lines that mboxrd/mboxo escaped (">From ") are unescaped. Each message keeps its
- * first MAX_MESSAGE_BYTES bytes and counts the rest.
+ * blank line, or at a full "From sender date" postmark line anywhere (some writers leave out the
+ * blank line before it; a sentence starting "From " in a body has no asctime date after one word);
+ * lines that mboxrd/mboxo escaped (">From ") are unescaped. Each message keeps its first
+ * MAX_MESSAGE_BYTES bytes and counts the rest.
  */
 export function mbox(file: string): Mailbox {
   async function* messages(): AsyncGenerator<MailboxMessage> {
@@ -40,8 +42,7 @@ export function mbox(file: string): Mailbox {
         if (eol < 0) break;
         const line = data.subarray(start, eol + 1);
         start = eol + 1;
-        // A "From " line starts a message only after a blank line (or at the start of the file).
-        if (previousBlank && isSeparator(line)) {
+        if (isSeparator(line) && (previousBlank || isPostmark(line))) {
           if (started) yield finish();
           started = true;
           previousBlank = false;
@@ -66,6 +67,12 @@ export function mbox(file: string): Mailbox {
 
 function isSeparator(line: Buffer): boolean {
   return line.length >= 5 && line[0] === 0x46 && line[1] === 0x72 && line[2] === 0x6f && line[3] === 0x6d && line[4] === 0x20;
+}
+
+/** "From sender Sat Nov 28 10:00:00 2026": the envelope sender, then an asctime date (seconds and a zone optional). */
+const POSTMARK = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}| [+-]\d{4})? \d{4}\r?\n$/;
+function isPostmark(line: Buffer): boolean {
+  return line.length < 200 && POSTMARK.test(line.toString('latin1'));
 }
 
 function unescapeFromLines(raw: Buffer): Buffer {

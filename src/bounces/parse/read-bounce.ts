@@ -72,6 +72,12 @@ function readParts(raw: Buffer): ReadBounce {
   const ignore = new Set<string>([...receivedBy, ...ownAddresses(root), ...enclosed.flatMap(senderAddresses)]);
   const base = { messageId, sentTo, originalMessageIds, problems };
 
+  // Apple Mail's Unsubscribe button mails the list's address for the reader: their own wish to leave, so it is acted on as a complaint.
+  if (/^(?:true|yes)$/i.test((header(root.headers, 'x-apple-unsubscribe') ?? '').trim())) {
+    const address = findAddress(decodedHeader(root.headers, 'from') ?? '');
+    return { ...base, kind: 'complaint', recipients: address ? [{ address, status: null, class: 'hard', reason: 'complaint', diagnostic: 'unsubscribe request (Apple Mail)' }] : [] };
+  }
+
   // Complaints first: a feedback report also carries the original message and may look like a bounce.
   const complaint = readComplaint(root, parts, enclosed, human);
   if (complaint) return { ...base, kind: 'complaint', recipients: complaint.map((address) => ({ address, status: null, class: 'hard', reason: 'complaint', diagnostic: feedbackType(parts) })) };
@@ -135,10 +141,16 @@ function readDeliveryStatus(reports: MimePart[], human: string, subject: string)
   const failed: BounceRecipient[] = [];
   const delayed: BounceRecipient[] = [];
   const seen = new Set<string>();
+  let unreadable = 0;
   for (const group of perRecipient) {
     const address = addressField(group.get('final-recipient')) ?? addressField(group.get('original-recipient')) ?? addressField(group.get('x-actual-recipient'));
-    if (!address) continue;
+    if (!address) {
+      unreadable++;
+      continue;
+    }
     let action = (group.get('action') ?? '').toLowerCase().trim().split(/\s/)[0] ?? '';
+    // SendGrid writes "expired" for a message it gave up on.
+    if (action === 'expired') action = 'failed';
     const status = group.get('status');
     if (!action) action = status?.trim().startsWith('2') ? 'delivered' : /\bdelay/.test(subject) && !status?.trim().startsWith('5') ? 'delayed' : 'failed';
     if (action !== 'failed' && action !== 'delayed') continue;
@@ -152,6 +164,8 @@ function readDeliveryStatus(reports: MimePart[], human: string, subject: string)
   }
   if (failed.length) return { kind: 'bounce', recipients: failed };
   if (delayed.length) return { kind: 'delayed', recipients: delayed };
+  // Recipients given as a mailbox path (Exim's "save to /var/mail/...") or a bare "@domain": the text knows who they were.
+  if (unreadable) return undefined;
   return { kind: 'other', recipients: [] };
 }
 
@@ -172,7 +186,8 @@ function readComplaint(root: MimePart, parts: MimePart[], enclosed: MimePart[], 
   const fields = report ? (parseFieldGroups(textOf(report))[0] ?? new Map<string, string>()) : inlineFeedbackFields(human);
   if (!arfLike && !jmrpLike && !fields.has('feedback-type')) return undefined;
   const type = (fields.get('feedback-type') ?? 'abuse').toLowerCase();
-  if (type === 'not-spam' || type === 'delivery') return undefined;
+  // An auth-failure report (RFC 6591, DMARC forensic) is about our DNS and signatures, not about anything a reader did.
+  if (type === 'not-spam' || type === 'delivery' || type === 'auth-failure') return undefined;
   const addresses = new Set<string>();
   const rcpt = addressField(fields.get('original-rcpt-to'));
   if (rcpt) addresses.add(rcpt);
@@ -204,16 +219,14 @@ function feedbackType(parts: MimePart[]): string {
 
 /** Amazon SES notifications forwarded by email (SNS email-json): the JSON says it all. */
 function readSesNotification(text: string): Pick<ReadBounce, 'kind' | 'recipients'> | undefined {
-  if (!text.includes('"notificationType"') && !text.includes('"eventType"')) return undefined;
+  if (!/\\?"(?:notificationType|eventType)\\?"/.test(text)) return undefined;
   const start = text.indexOf('{');
   const end = text.lastIndexOf('}');
   if (start < 0 || end <= start) return undefined;
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(text.slice(start, end + 1)) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
+  let data = parseJsonObject(text.slice(start, end + 1));
+  // SNS delivers the SES notification as a JSON string in the envelope's "Message".
+  if (data && typeof data.Message === 'string') data = parseJsonObject(data.Message);
+  if (!data) return undefined;
   const type = String(data.notificationType ?? data.eventType ?? '');
   if (type === 'Complaint') {
     const complaint = data.complaint as { complainedRecipients?: { emailAddress?: string }[]; complaintFeedbackType?: string } | undefined;
@@ -234,6 +247,19 @@ function readSesNotification(text: string): Pick<ReadBounce, 'kind' | 'recipient
     return [entry];
   });
   return { kind: 'bounce', recipients };
+}
+
+/** A JSON object, or undefined. Mail transport folds long lines, which puts a line break and a space inside a JSON string: undone when the text does not parse as it is. */
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  for (const candidate of [text, text.replace(/\r?\n[ \t]/g, '')]) {
+    try {
+      const value: unknown = JSON.parse(candidate);
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // the next candidate
+    }
+  }
+  return undefined;
 }
 
 /** The text a person would read: the first text/plain part outside enclosed messages, else the HTML's text. */

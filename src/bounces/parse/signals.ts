@@ -7,7 +7,7 @@ import { findAddress } from './fields.js';
  * whether its subject and headers mark it as a bounce, a delay notice or an automatic reply.
  */
 
-const DAEMON_LOCAL = /^(?:mailer[-_]?daemon|postmaster|mail[-_]?delivery[-_]?(?:subsystem|system)?|mdaemon|mailadmin|mail-daemon|maildelivery|nobody|bounces?|double-bounce|root|mta|mailerdaemon|system)$/i;
+const DAEMON_LOCAL = /^(?:mailer[-_]?daemon|post[-_]?master|mail[-_]?delivery[-_]?(?:subsystem|system)?|mdaemon|mailadmin|mail-daemon|maildelivery|nobody|bounces?|double-bounce|root|mta|mailerdaemon|system)$/i;
 const DAEMON_NAME = /courier mail server|mail delivery (?:subsystem|system|service)|mailer[- ]daemon|postmaster|mail administrator|microsoft outlook|delivery (?:status )?notification|mail system|returned mail|mail delivery failure|mail gateway/i;
 
 export function fromMailSystem(message: MimePart): boolean {

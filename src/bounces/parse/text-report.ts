@@ -22,7 +22,7 @@ export interface TextRecipient {
 /** Where the returned message (or its headers) starts in a bounce's text: nothing after it is about the failure. */
 const RETURNED = [
   /^\s*-{2,}.{0,20}(?:original message|below this line is a copy|this is a copy of|returned message|undelivered message|the original message|message text follows|unsent message|headers? (?:of|follow)|copy of (?:the|your) message|returned mail|message headers)/i,
-  /^\s*(?:received|return-path|dkim-signature|arc-seal|x-received|authentication-results|x-google-dkim-signature): /i,
+  /^\s*(?:received|return-path|dkim-signature|arc-seal|x-received|authentication-results|x-google-dkim-signature):/i,
   /^\s*-+\s*(?:original-message|forwarded message|ursprungliche nachricht|message d'origine|messaggio originale|mensaje original|mensagem original|元のメッセージ|原始邮件)/i,
   /^\s*original message headers:?\s*$/i,
 ];
@@ -51,7 +51,10 @@ const LINE_PATTERNS: readonly RegExp[] = [
 ];
 
 export function recipientsFromText(text: string, ignore: ReadonlySet<string>): TextRecipient[] {
-  const body = cutReturnedMessage(text);
+  // A bounce forwarded by a person arrives quoted ("> <a@b>: ..."): the quote marks go. Oracle
+  // Messaging Server quotes the original's headers ("...with the following header fields: To: a@b"):
+  // that To is whom the message was written to, not who failed.
+  const body = cutReturnedMessage(text.replace(/^[ \t]*(?:>[ \t]?)+/gm, '').replace(/(following header fields:[ \t]*\n)(?:[ \t]*\n)?(?:[ \t]+\S.*(?:\n|$))+/i, '$1'));
   const lines = body.split('\n');
   const found: { address: string; line: number; rest: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -87,7 +90,7 @@ export function recipientsFromText(text: string, ignore: ReadonlySet<string>): T
   // A report that lists addresses first and explains once below them ("The following addresses
   // failed: a, b. Reason: ..."): every recipient gets the shared explanation.
   if (recipients.every((r) => !/\d\.\d{1,3}\.\d|[245]\d\d|[a-z]{4,}/i.test(r.diagnostic))) {
-    const shared = diagnosticText(lines.slice((found[found.length - 1] as { line: number }).line + 1).join(' ')) || diagnosticText(body);
+    const shared = diagnosticText(lines.slice((found[found.length - 1] as { line: number }).line + 1).filter((line) => !MESSAGE_DETAIL.test(line)).join(' ')) || diagnosticText(body);
     for (const r of recipients) r.diagnostic = shared;
   }
   return recipients;
@@ -98,6 +101,8 @@ export function recipientsFromText(text: string, ignore: ReadonlySet<string>): T
  * reply code was seen (Gmail's and Lotus Notes' reports put the server's reply a paragraph or
  * two below the address).
  */
+const MESSAGE_DETAIL = /^\s*(?:from|cc|bcc|subject|date|sent date|size|number of lines|mail from)\b[^:]{0,20}:/i;
+
 function collectBlock(lines: readonly string[], from: number, to: number): string[] {
   const block: string[] = [];
   let paragraphs = 0;
@@ -108,6 +113,8 @@ function collectBlock(lines: readonly string[], from: number, to: number): strin
       if (/\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b/.test(block.join(' ')) || ++paragraphs >= 3) break;
       continue;
     }
+    // A summary of the message sent ("From: ...", "Subject: ...", "Size (in bytes): 39") says nothing about the failure.
+    if (MESSAGE_DETAIL.test(line)) continue;
     block.push(line.trim());
   }
   return block;

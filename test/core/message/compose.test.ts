@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeTemplate, headerBlock, personalizeMessage, type ComposeContent, type ComposeOptions } from '../../../src/core/message/compose.js';
 import { FintechWeeklyError } from '../../../src/core/errors.js';
-import { deliveryMessageId } from '../../../src/core/message/message-id.js';
+import { deliveryMessageId, derivedMessageId, isGuessableMessageId } from '../../../src/core/message/message-id.js';
 import { UNSUBSCRIBE_TOKEN_MARKER as M } from '../../../src/core/message/placeholders.js';
 
 const options: ComposeOptions = {
@@ -18,9 +18,10 @@ const html = `${M}<p>Halo  ${M}</p><a href="https://news.fintechweekly.example/u
 const text = `Berhenti: https://news.fintechweekly.example/u/${M}\nbaris kedua ${'é'.repeat(90)}\n${M}`;
 const content: ComposeContent = { slug: '2026-11-27-klarna', subject: 'CEO Klarna: PHK akibat AI bisa memicu resesi — “kata” dia', html, text };
 const token = '42.AbC-dEf_0123456789abcdefghijklmnopq';
+const SITI_ID = '<2026-11-27-klarna.fedcba9876543210fedcba9876543210@fintechweekly.example>';
 
 function recipient(extra: Partial<Parameters<typeof personalizeMessage>[1]> = {}) {
-  return { email: 'reader@example.com', name: 'Budi Santoso', messageId: deliveryMessageId(content.slug, 'reader@example.com', options.sender.fromEmail), token, ...extra };
+  return { email: 'reader@example.com', name: 'Budi Santoso', messageId: '<2026-11-27-klarna.0123456789abcdef0123456789abcdef@fintechweekly.example>', token, ...extra };
 }
 
 describe('composeTemplate + personalizeMessage', () => {
@@ -37,7 +38,7 @@ describe('composeTemplate + personalizeMessage', () => {
   });
 
   it('writes the headers a list message needs, with the recipient in To and the token in List-Unsubscribe', async () => {
-    const { raw, envelope } = personalizeMessage(composeTemplate(content, options), recipient({ name: 'Siti Ümit', email: 'siti@example.co.id', messageId: deliveryMessageId(content.slug, 'siti@example.co.id', options.sender.fromEmail) }));
+    const { raw, envelope } = personalizeMessage(composeTemplate(content, options), recipient({ name: 'Siti Ümit', email: 'siti@example.co.id', messageId: SITI_ID }));
     expect(envelope).toEqual({ from: 'newsletter@fintechweekly.example', to: ['siti@example.co.id'] });
     const headers = headerBlock(raw);
     expect(headers).toContain(`List-Unsubscribe: <https://news.fintechweekly.example/u/${token}>,\n <mailto:unsubscribe@fintechweekly.example?subject=unsubscribe%20${token}>`);
@@ -48,7 +49,7 @@ describe('composeTemplate + personalizeMessage', () => {
     expect(headers).toContain('MIME-Version: 1.0');
     const parsed = await simpleParser(raw);
     expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0] : undefined).toEqual({ name: 'Siti Ümit', address: 'siti@example.co.id' });
-    expect(parsed.messageId).toBe(deliveryMessageId(content.slug, 'siti@example.co.id', options.sender.fromEmail));
+    expect(parsed.messageId).toBe(SITI_ID);
     expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
   });
 
@@ -77,10 +78,17 @@ describe('composeTemplate + personalizeMessage', () => {
     expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0]?.name : '').toBe('Eve Bcc: all@example.com');
   });
 
-  it('gives one stable Message-ID per issue and address', () => {
-    const a = deliveryMessageId('2026-11-27-klarna', 'Reader@Example.com', 'newsletter@fintechweekly.example');
-    expect(a).toBe(deliveryMessageId('2026-11-27-klarna', 'reader@example.com', 'newsletter@fintechweekly.example'));
-    expect(a).not.toBe(deliveryMessageId('2026-12-04-next', 'reader@example.com', 'newsletter@fintechweekly.example'));
-    expect(a).toMatch(/^<2026-11-27-klarna\.[A-Za-z0-9]{22}@fintechweekly\.example>$/);
+  it('gives each delivery a Message-ID nobody can compute (the send log keeps it for retries); the old derivation is recognised', () => {
+    const a = deliveryMessageId('2026-11-27-klarna', 'newsletter@fintechweekly.example');
+    expect(a).toMatch(/^<2026-11-27-klarna\.[0-9a-f]{32}@fintechweekly\.example>$/);
+    expect(a).not.toBe(deliveryMessageId('2026-11-27-klarna', 'newsletter@fintechweekly.example'));
+    expect(isGuessableMessageId(a, '2026-11-27-klarna', 'reader@example.com')).toBe(false);
+    // Confirmations keep the derived id (retried without a stored one); old send logs hold such ids for deliveries.
+    const old = derivedMessageId('2026-11-27-klarna', 'Reader@Example.com', 'newsletter@fintechweekly.example');
+    expect(old).toBe(derivedMessageId('2026-11-27-klarna', 'reader@example.com', 'newsletter@fintechweekly.example'));
+    expect(old).toMatch(/^<2026-11-27-klarna\.[A-Za-z0-9]{22}@fintechweekly\.example>$/);
+    expect(isGuessableMessageId(old, '2026-11-27-klarna', 'reader@example.com')).toBe(true);
+    expect(isGuessableMessageId(old.replace('fintechweekly.example', 'other.example'), '2026-11-27-klarna', 'READER@example.com')).toBe(true);
+    expect(isGuessableMessageId(old, '2026-12-04-next', 'reader@example.com')).toBe(false);
   });
 });
